@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ast.h: the syntax tree the parser builds, exactly as written.
+ *
+ * Nothing here is checked yet: a value in an address position may be a port
+ * and a protocol name may be misspelled.  check.c gives meaning to it and
+ * lower.c turns it into IR.  All nodes live in the unit's arena.
+ */
+#ifndef POLC_AST_H
+#define POLC_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "source.h"
+
+struct ir_rule;
+
+enum ast_value_kind {
+	AV_IPV4,   /* 192.0.2.1 or 192.0.2.0/24 */
+	AV_IPV6,   /* 2001:db8::1 or 2001:db8::/32 */
+	AV_NUMBER, /* 80 */
+	AV_RANGE,  /* 1024-65535 */
+	AV_IDENT,  /* tcp, echo-request */
+	AV_REF,    /* $office */
+	AV_ANY,    /* any */
+	AV_LIST,   /* { a, b, c } */
+};
+
+struct ast_value {
+	enum ast_value_kind kind;
+	struct polc_loc loc;
+	uint8_t addr[16];  /* AV_IPV4 (first 4 bytes), AV_IPV6; network order */
+	int prefix_len;    /* -1 when no "/len" was written */
+	struct polc_loc prefix_loc;
+	uint64_t num;      /* AV_NUMBER; AV_RANGE low end */
+	uint64_t num_hi;   /* AV_RANGE high end */
+	const char *name;  /* AV_IDENT, AV_REF (without '$') */
+	VEC(struct ast_value *) items; /* AV_LIST */
+};
+
+/* "from ADDR port PORTS" / "to ...": either part may be missing. */
+struct ast_endpoint {
+	bool present;
+	struct polc_loc loc; /* the keyword */
+	struct ast_value *addr;
+	struct ast_value *port;
+	struct polc_loc port_loc;
+};
+
+enum ast_verdict {
+	AST_PASS,
+	AST_DROP,
+};
+
+struct ast_rule {
+	struct polc_loc loc; /* the whole rule */
+	enum ast_verdict verdict;
+	struct polc_loc verdict_loc;
+	struct ast_value *proto; /* NULL: any protocol */
+	struct ast_endpoint from, to;
+	struct ast_value *icmp_type;
+	struct polc_loc icmp_type_loc;
+	struct ast_value *icmp_code;
+	struct polc_loc icmp_code_loc;
+	const char *label;
+	struct polc_loc label_loc;
+	struct ir_rule *ir; /* filled by check.c, normalised by lower.c */
+};
+
+enum ast_hook {
+	AST_HOOK_NONE,
+	AST_HOOK_XDP,
+	AST_HOOK_TC_INGRESS,
+	AST_HOOK_TC_EGRESS,
+};
+
+struct ast_policy {
+	const char *name;
+	struct polc_loc loc;      /* the whole policy */
+	struct polc_loc name_loc;
+	enum ast_hook hook;
+	struct polc_loc hook_loc;
+	bool has_default;
+	enum ast_verdict default_verdict;
+	struct polc_loc default_loc;
+	VEC(struct ast_rule *) rules;
+	bool syntax_errors; /* some statement was skipped by error recovery */
+};
+
+struct ast_const {
+	const char *name;
+	struct polc_loc loc; /* the name */
+	struct ast_value *value;
+	bool used;
+	bool resolving; /* cycle detection in check.c */
+	bool bad;       /* its value has errors: uses are not checked again */
+};
+
+struct ast_file {
+	VEC(struct ast_const *) consts;
+	VEC(struct ast_policy *) policies;
+};
+
+#endif /* POLC_AST_H */

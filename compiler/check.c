@@ -1,0 +1,976 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * check.c: the checking pass: give the AST its meaning or say why it has none.
+ *
+ * Values are typed by the position they are written in (an address after
+ * "from", a port after "port", a protocol after the verdict), constants are
+ * resolved, and every rule is turned into a draft IR rule: per-field value
+ * sets, not yet normalised (lower.c does that).  Errors point at the value
+ * that is wrong and, where another place explains it, at that place too.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+#include "util.h"
+
+/* What a value can be, so uses can be checked against definitions. */
+enum vkind {
+	VK_ADDR = 1 << 0,
+	VK_NUM = 1 << 1,
+	VK_RANGE = 1 << 2,
+	VK_NAME = 1 << 3,
+	VK_ANY = 1 << 4,
+};
+
+struct check_ctx {
+	struct polc_unit *u;
+	struct polc_diags *d;
+	struct arena *a;
+	unsigned rule_errors; /* errors so far in the rule being checked */
+};
+
+/* ---- tables ------------------------------------------------------------- */
+
+struct name_num {
+	const char *name;
+	unsigned num;
+};
+
+static const struct name_num protocols[] = {
+	{ "icmp", 1 },	 { "tcp", 6 },	 { "udp", 17 }, { "gre", 47 },
+	{ "esp", 50 },	 { "ah", 51 },	 { "icmpv6", 58 }, { "sctp", 132 },
+};
+
+static const struct name_num icmp4_types[] = {
+	{ "echo-reply", 0 },
+	{ "destination-unreachable", 3 },
+	{ "source-quench", 4 },
+	{ "redirect", 5 },
+	{ "echo-request", 8 },
+	{ "router-advertisement", 9 },
+	{ "router-solicitation", 10 },
+	{ "time-exceeded", 11 },
+	{ "parameter-problem", 12 },
+	{ "timestamp-request", 13 },
+	{ "timestamp-reply", 14 },
+};
+
+static const struct name_num icmp6_types[] = {
+	{ "destination-unreachable", 1 },
+	{ "packet-too-big", 2 },
+	{ "time-exceeded", 3 },
+	{ "parameter-problem", 4 },
+	{ "echo-request", 128 },
+	{ "echo-reply", 129 },
+	{ "mld-listener-query", 130 },
+	{ "mld-listener-report", 131 },
+	{ "mld-listener-done", 132 },
+	{ "router-solicitation", 133 },
+	{ "router-advertisement", 134 },
+	{ "neighbor-solicitation", 135 },
+	{ "neighbor-advertisement", 136 },
+	{ "redirect", 137 },
+	{ "mld2-listener-report", 143 },
+};
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+
+static int table_find(const struct name_num *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return (int)t[i].num;
+	return -1;
+}
+
+static const char *table_suggest(const struct name_num *t, size_t n,
+				 const char *name)
+{
+	const char *names[32];
+
+	for (size_t i = 0; i < n && i < 32; i++)
+		names[i] = t[i].name;
+	return polc_suggest(name, names, n < 32 ? n : 32);
+}
+
+/* ---- reporting helpers ------------------------------------------------- */
+
+static struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc,
+				const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->rule_errors++;
+	return polc_error(c->d, loc, "%s", msg);
+}
+
+static const char *describe(struct check_ctx *c, const struct ast_value *v)
+{
+	char buf[64];
+
+	switch (v->kind) {
+	case AV_IPV4:
+		return "an IPv4 address";
+	case AV_IPV6:
+		return "an IPv6 address";
+	case AV_NUMBER:
+		return arena_printf(c->a, "the number %llu",
+				    (unsigned long long)v->num);
+	case AV_RANGE:
+		return arena_printf(c->a, "the range %llu-%llu",
+				    (unsigned long long)v->num,
+				    (unsigned long long)v->num_hi);
+	case AV_IDENT:
+		snprintf(buf, sizeof(buf), "the name '%s'", v->name);
+		return arena_strdup(c->a, buf);
+	case AV_REF:
+		return arena_printf(c->a, "the constant '$%s'", v->name);
+	case AV_ANY:
+		return "'any'";
+	case AV_LIST:
+		return "a list";
+	}
+	return "a value";
+}
+
+static const char *kind_words(unsigned k)
+{
+	if (k == 0)
+		return "nothing";
+	if (k & VK_ADDR && k & ~(unsigned)(VK_ADDR | VK_ANY))
+		return "a mix of addresses and other values";
+	if (k & VK_ADDR)
+		return "addresses";
+	if (k & VK_RANGE && !(k & VK_NAME))
+		return "ports or port ranges";
+	if (k & VK_NAME && !(k & (VK_NUM | VK_RANGE)))
+		return "names";
+	if (k & VK_NUM && !(k & VK_NAME))
+		return "numbers";
+	if (k == VK_ANY)
+		return "'any'";
+	return "a mix of names and numbers";
+}
+
+/* ---- constants ---------------------------------------------------------- */
+
+static struct ast_const *find_const(struct check_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->u->ast.consts.n; i++)
+		if (strcmp(c->u->ast.consts.v[i]->name, name) == 0)
+			return c->u->ast.consts.v[i];
+	return NULL;
+}
+
+static void unknown_const(struct check_ctx *c, const struct ast_value *v)
+{
+	const char *names[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->u->ast.consts.n && n < 256; i++)
+		names[n++] = c->u->ast.consts.v[i]->name;
+	struct polc_diag *d =
+		cerror(c, v->loc, "unknown constant '$%s'", v->name);
+	const char *s = polc_suggest(v->name, names, n);
+	if (s)
+		polc_diag_hint(c->d, d, "did you mean '$%s'?", s);
+}
+
+static unsigned value_kind(struct check_ctx *c, const struct ast_value *v);
+
+static unsigned const_kind(struct check_ctx *c, struct ast_const *k)
+{
+	if (k->resolving)
+		return 0; /* the cycle is reported by check_consts() */
+	k->resolving = true;
+	unsigned kind = value_kind(c, k->value);
+	k->resolving = false;
+	return kind;
+}
+
+static unsigned value_kind(struct check_ctx *c, const struct ast_value *v)
+{
+	switch (v->kind) {
+	case AV_IPV4:
+	case AV_IPV6:
+		return VK_ADDR;
+	case AV_NUMBER:
+		return VK_NUM;
+	case AV_RANGE:
+		return VK_RANGE;
+	case AV_IDENT:
+		return VK_NAME;
+	case AV_ANY:
+		return VK_ANY;
+	case AV_REF: {
+		struct ast_const *k = find_const(c, v->name);
+		return k ? const_kind(c, k) : 0;
+	}
+	case AV_LIST: {
+		unsigned kind = 0;
+		for (size_t i = 0; i < v->items.n; i++)
+			kind |= value_kind(c, v->items.v[i]);
+		return kind;
+	}
+	}
+	return 0;
+}
+
+/*
+ * Resolve a reference for use where `accept` kinds make sense.  Returns the
+ * constant's value, or NULL after reporting why it cannot be used here.
+ */
+static const struct ast_value *resolve_ref(struct check_ctx *c,
+					   const struct ast_value *v,
+					   unsigned accept, const char *want)
+{
+	struct ast_const *k = find_const(c, v->name);
+
+	if (!k) {
+		unknown_const(c, v);
+		return NULL;
+	}
+	k->used = true;
+	if (k->bad || k->resolving) {
+		c->rule_errors++;
+		return NULL;
+	}
+	unsigned kind = const_kind(c, k);
+	if (kind & ~accept) {
+		struct polc_diag *d = cerror(c, v->loc,
+					     "constant '$%s' holds %s; %s is expected here",
+					     v->name, kind_words(kind), want);
+		polc_diag_related(c->d, d, k->loc, "'%s' is defined here",
+				  k->name);
+		return NULL;
+	}
+	return k->value;
+}
+
+/* A cycle through constants, an empty list or a mixed list in a constant's
+ * definition is reported once, at the definition. */
+static bool check_value_shape(struct check_ctx *c, const struct ast_value *v)
+{
+	bool ok = true;
+
+	if (v->kind == AV_LIST) {
+		if (v->items.n == 0) {
+			cerror(c, v->loc, "empty list");
+			return false;
+		}
+		for (size_t i = 0; i < v->items.n; i++)
+			ok &= check_value_shape(c, v->items.v[i]);
+	} else if (v->kind == AV_REF) {
+		struct ast_const *k = find_const(c, v->name);
+		if (!k) {
+			unknown_const(c, v);
+			return false;
+		}
+		k->used = true;
+		if (k->resolving) {
+			cerror(c, v->loc, "constant '$%s' refers to itself",
+			       v->name);
+			return false;
+		}
+		k->resolving = true;
+		ok = check_value_shape(c, k->value);
+		k->resolving = false;
+	}
+	return ok;
+}
+
+static void check_consts(struct check_ctx *c)
+{
+	struct ast_file *f = &c->u->ast;
+
+	for (size_t i = 0; i < f->consts.n; i++) {
+		struct ast_const *k = f->consts.v[i];
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(f->consts.v[j]->name, k->name) == 0) {
+				struct polc_diag *d = cerror(
+					c, k->loc, "constant '%s' is already defined",
+					k->name);
+				polc_diag_related(c->d, d, f->consts.v[j]->loc,
+						  "first defined here");
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < f->consts.n; i++) {
+		struct ast_const *k = f->consts.v[i];
+		unsigned before = c->d->n_errors;
+
+		k->resolving = true;
+		bool ok = check_value_shape(c, k->value);
+		k->resolving = false;
+		unsigned kind = value_kind(c, k->value);
+		if (ok && (kind & VK_ADDR) &&
+		    (kind & ~(unsigned)(VK_ADDR | VK_ANY))) {
+			cerror(c, k->value->loc, "constant '%s' mixes addresses and other values",
+			       k->name);
+			ok = false;
+		}
+		k->bad = !ok || c->d->n_errors != before;
+	}
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+struct addr_acc {
+	bool any;
+	VEC(struct ir_prefix) v;
+	VEC(struct polc_loc) locs; /* of each prefix, for family errors */
+};
+
+static void add_prefix(struct check_ctx *c, const struct ast_value *v,
+		       struct addr_acc *acc)
+{
+	bool v4 = v->kind == AV_IPV4;
+	unsigned max = v4 ? 32 : 128;
+	struct ir_prefix p = { .family = v4 ? IR_V4 : IR_V6 };
+
+	if (v->prefix_len > (int)max) {
+		struct polc_diag *d = cerror(c, v->prefix_loc,
+					     "prefix length /%d is too long for %s (at most /%u)",
+					     v->prefix_len, v4 ? "IPv4" : "IPv6",
+					     max);
+		if (v4 && v->prefix_len <= 128)
+			polc_diag_hint(c->d, d, "an IPv6 prefix needs an IPv6 address");
+		return;
+	}
+	p.len = v->prefix_len < 0 ? (uint8_t)max : (uint8_t)v->prefix_len;
+	unsigned words = v4 ? 1 : 4;
+	for (unsigned i = 0; i < words; i++)
+		p.w[i] = (uint32_t)v->addr[4 * i] << 24 |
+			 (uint32_t)v->addr[4 * i + 1] << 16 |
+			 (uint32_t)v->addr[4 * i + 2] << 8 | v->addr[4 * i + 3];
+
+	bool host_bits = false;
+	for (unsigned i = 0; i < words; i++) {
+		unsigned start = i * 32;
+		uint32_t mask = p.len <= start	    ? 0 :
+				p.len >= start + 32 ? ~0u :
+						      ~0u << (32 - (p.len - start));
+		if (p.w[i] & ~mask)
+			host_bits = true;
+		p.w[i] &= mask;
+	}
+	if (host_bits) {
+		char net[64];
+		if (v4)
+			snprintf(net, sizeof(net), "%u.%u.%u.%u/%u", p.w[0] >> 24,
+				 (p.w[0] >> 16) & 255, (p.w[0] >> 8) & 255,
+				 p.w[0] & 255, p.len);
+		else
+			snprintf(net, sizeof(net), "/%u", p.len);
+		struct polc_diag *d = polc_warning(c->d, POLC_W_HOST_BITS, v->loc,
+						   "prefix has bits set past its length /%u",
+						   p.len);
+		if (v4)
+			polc_diag_hint(c->d, d, "it means %s", net);
+		else
+			polc_diag_hint(c->d, d, "the bits past /%u are ignored",
+				       p.len);
+	}
+	vec_push(c->a, &acc->v, p);
+	vec_push(c->a, &acc->locs, v->loc);
+}
+
+static void eval_addrs(struct check_ctx *c, const struct ast_value *v,
+		       struct addr_acc *acc)
+{
+	switch (v->kind) {
+	case AV_IPV4:
+	case AV_IPV6:
+		add_prefix(c, v, acc);
+		return;
+	case AV_ANY:
+		acc->any = true;
+		return;
+	case AV_LIST:
+		if (v->items.n == 0)
+			cerror(c, v->loc, "empty list");
+		for (size_t i = 0; i < v->items.n; i++)
+			eval_addrs(c, v->items.v[i], acc);
+		return;
+	case AV_REF: {
+		const struct ast_value *r =
+			resolve_ref(c, v, VK_ADDR | VK_ANY, "an address");
+		if (r)
+			eval_addrs(c, r, acc);
+		return;
+	}
+	case AV_IDENT: {
+		struct polc_diag *d = cerror(c, v->loc, "expected an address or prefix, found %s",
+					     describe(c, v));
+		if (find_const(c, v->name))
+			polc_diag_hint(c->d, d, "constants are written with '$': '$%s'",
+				       v->name);
+		return;
+	}
+	case AV_NUMBER:
+	case AV_RANGE: {
+		struct polc_diag *d = cerror(c, v->loc, "expected an address or prefix, found %s",
+					     describe(c, v));
+		polc_diag_hint(c->d, d, "ports are written after 'port'");
+		return;
+	}
+	}
+}
+
+static unsigned addr_families(const struct addr_acc *acc)
+{
+	unsigned f = 0;
+
+	if (acc->any)
+		return IR_FAMILIES_ALL;
+	for (size_t i = 0; i < acc->v.n; i++)
+		f |= IR_FAMILY_BIT(acc->v.v[i].family);
+	return f;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+struct port_acc {
+	bool any;
+	VEC(struct ir_range) v;
+};
+
+static void eval_ports(struct check_ctx *c, const struct ast_value *v,
+		       struct port_acc *acc)
+{
+	switch (v->kind) {
+	case AV_NUMBER:
+		if (v->num > 65535) {
+			cerror(c, v->loc, "port %llu is out of range (0 to 65535)",
+			       (unsigned long long)v->num);
+			return;
+		}
+		vec_push(c->a, &acc->v,
+			 ((struct ir_range){ (uint16_t)v->num, (uint16_t)v->num }));
+		return;
+	case AV_RANGE:
+		if (v->num > 65535 || v->num_hi > 65535) {
+			cerror(c, v->loc, "port range %llu-%llu is out of range (0 to 65535)",
+			       (unsigned long long)v->num,
+			       (unsigned long long)v->num_hi);
+			return;
+		}
+		if (v->num > v->num_hi) {
+			struct polc_diag *d = cerror(c, v->loc, "port range %llu-%llu is empty",
+						     (unsigned long long)v->num,
+						     (unsigned long long)v->num_hi);
+			polc_diag_hint(c->d, d, "write the low end first: %llu-%llu",
+				       (unsigned long long)v->num_hi,
+				       (unsigned long long)v->num);
+			return;
+		}
+		vec_push(c->a, &acc->v,
+			 ((struct ir_range){ (uint16_t)v->num, (uint16_t)v->num_hi }));
+		return;
+	case AV_ANY:
+		acc->any = true;
+		return;
+	case AV_LIST:
+		if (v->items.n == 0)
+			cerror(c, v->loc, "empty list");
+		for (size_t i = 0; i < v->items.n; i++)
+			eval_ports(c, v->items.v[i], acc);
+		return;
+	case AV_REF: {
+		const struct ast_value *r = resolve_ref(
+			c, v, VK_NUM | VK_RANGE | VK_ANY, "a port");
+		if (r)
+			eval_ports(c, r, acc);
+		return;
+	}
+	case AV_IDENT:
+	case AV_IPV4:
+	case AV_IPV6: {
+		struct polc_diag *d = cerror(c, v->loc, "expected a port or port range, found %s",
+					     describe(c, v));
+		if (v->kind == AV_IDENT && find_const(c, v->name))
+			polc_diag_hint(c->d, d, "constants are written with '$': '$%s'",
+				       v->name);
+		return;
+	}
+	}
+}
+
+/* ---- protocols ---------------------------------------------------------- */
+
+struct proto_acc {
+	struct ir_byteset set[IR_NFAMILIES];
+};
+
+static void add_proto(struct proto_acc *acc, unsigned proto)
+{
+	/* icmp exists only for IPv4 and icmpv6 only for IPv6 */
+	if (proto != PROTO_ICMPV6)
+		ir_byteset_add(&acc->set[IR_V4], proto);
+	if (proto != PROTO_ICMP)
+		ir_byteset_add(&acc->set[IR_V6], proto);
+}
+
+static void eval_protos(struct check_ctx *c, const struct ast_value *v,
+			struct proto_acc *acc)
+{
+	switch (v->kind) {
+	case AV_IDENT: {
+		int p = table_find(protocols, ARRAY_SIZE(protocols), v->name);
+		if (p < 0) {
+			struct polc_diag *d = cerror(c, v->loc, "unknown protocol '%s'",
+						     v->name);
+			const char *s = table_suggest(protocols,
+						      ARRAY_SIZE(protocols), v->name);
+			if (s)
+				polc_diag_hint(c->d, d, "did you mean '%s'?", s);
+			else if (find_const(c, v->name))
+				polc_diag_hint(c->d, d, "constants are written with '$': '$%s'",
+					       v->name);
+			return;
+		}
+		add_proto(acc, (unsigned)p);
+		return;
+	}
+	case AV_NUMBER:
+		if (v->num > 255) {
+			cerror(c, v->loc, "protocol number %llu is out of range (0 to 255)",
+			       (unsigned long long)v->num);
+			return;
+		}
+		add_proto(acc, (unsigned)v->num);
+		return;
+	case AV_ANY:
+		acc->set[IR_V4].any = acc->set[IR_V6].any = true;
+		return;
+	case AV_LIST:
+		if (v->items.n == 0)
+			cerror(c, v->loc, "empty list");
+		for (size_t i = 0; i < v->items.n; i++)
+			eval_protos(c, v->items.v[i], acc);
+		return;
+	case AV_REF: {
+		const struct ast_value *r = resolve_ref(
+			c, v, VK_NAME | VK_NUM | VK_ANY, "a protocol");
+		if (r)
+			eval_protos(c, r, acc);
+		return;
+	}
+	case AV_IPV4:
+	case AV_IPV6:
+	case AV_RANGE: {
+		struct polc_diag *d = cerror(c, v->loc, "expected a protocol, found %s",
+					     describe(c, v));
+		if (v->kind != AV_RANGE)
+			polc_diag_hint(c->d, d, "addresses follow 'from' or 'to'");
+		return;
+	}
+	}
+}
+
+/* Is every protocol in acc one of a and b? */
+static bool protos_within(const struct proto_acc *acc, unsigned a, unsigned b)
+{
+	for (int f = 0; f < IR_NFAMILIES; f++) {
+		if (acc->set[f].any)
+			return false;
+		for (unsigned p = 0; p < 256; p++)
+			if (ir_byteset_has(&acc->set[f], p) && p != a && p != b)
+				return false;
+	}
+	return true;
+}
+
+/* ---- ICMP types and codes ---------------------------------------------- */
+
+struct icmp_acc {
+	struct ir_byteset type[IR_NFAMILIES];
+	struct ir_byteset code;
+};
+
+static void eval_icmp_types(struct check_ctx *c, const struct ast_value *v,
+			    const struct proto_acc *protos,
+			    struct icmp_acc *acc)
+{
+	bool v4 = ir_byteset_has(&protos->set[IR_V4], PROTO_ICMP);
+	bool v6 = ir_byteset_has(&protos->set[IR_V6], PROTO_ICMPV6);
+
+	switch (v->kind) {
+	case AV_IDENT: {
+		int t4 = table_find(icmp4_types, ARRAY_SIZE(icmp4_types), v->name);
+		int t6 = table_find(icmp6_types, ARRAY_SIZE(icmp6_types), v->name);
+		if ((v4 && t4 >= 0) || (v6 && t6 >= 0)) {
+			if (v4 && t4 >= 0)
+				ir_byteset_add(&acc->type[IR_V4], (unsigned)t4);
+			if (v6 && t6 >= 0)
+				ir_byteset_add(&acc->type[IR_V6], (unsigned)t6);
+			return;
+		}
+		if (t6 >= 0 && !v6) {
+			struct polc_diag *d = cerror(c, v->loc,
+						     "'%s' is an ICMPv6 type, but the rule matches icmp (IPv4)",
+						     v->name);
+			polc_diag_hint(c->d, d, "use 'icmpv6'");
+			return;
+		}
+		if (t4 >= 0 && !v4) {
+			struct polc_diag *d = cerror(c, v->loc,
+						     "'%s' is an ICMP (IPv4) type, but the rule matches icmpv6",
+						     v->name);
+			polc_diag_hint(c->d, d, "use 'icmp'");
+			return;
+		}
+		struct polc_diag *d = cerror(c, v->loc, "unknown ICMP type '%s'",
+					     v->name);
+		const char *s = v6 && !v4 ? table_suggest(icmp6_types, ARRAY_SIZE(icmp6_types), v->name)
+					  : table_suggest(icmp4_types, ARRAY_SIZE(icmp4_types), v->name);
+		if (!s && v6)
+			s = table_suggest(icmp6_types, ARRAY_SIZE(icmp6_types), v->name);
+		if (s)
+			polc_diag_hint(c->d, d, "did you mean '%s'?", s);
+		return;
+	}
+	case AV_NUMBER:
+		if (v->num > 255) {
+			cerror(c, v->loc, "ICMP type %llu is out of range (0 to 255)",
+			       (unsigned long long)v->num);
+			return;
+		}
+		if (v4)
+			ir_byteset_add(&acc->type[IR_V4], (unsigned)v->num);
+		if (v6)
+			ir_byteset_add(&acc->type[IR_V6], (unsigned)v->num);
+		return;
+	case AV_LIST:
+		if (v->items.n == 0)
+			cerror(c, v->loc, "empty list");
+		for (size_t i = 0; i < v->items.n; i++)
+			eval_icmp_types(c, v->items.v[i], protos, acc);
+		return;
+	case AV_REF: {
+		const struct ast_value *r = resolve_ref(c, v, VK_NAME | VK_NUM,
+							"an ICMP type");
+		if (r)
+			eval_icmp_types(c, r, protos, acc);
+		return;
+	}
+	case AV_ANY:
+	case AV_RANGE:
+	case AV_IPV4:
+	case AV_IPV6:
+		cerror(c, v->loc, "expected an ICMP type, found %s", describe(c, v));
+		return;
+	}
+}
+
+static void eval_icmp_codes(struct check_ctx *c, const struct ast_value *v,
+			    struct icmp_acc *acc)
+{
+	switch (v->kind) {
+	case AV_NUMBER:
+		if (v->num > 255) {
+			cerror(c, v->loc, "ICMP code %llu is out of range (0 to 255)",
+			       (unsigned long long)v->num);
+			return;
+		}
+		ir_byteset_add(&acc->code, (unsigned)v->num);
+		return;
+	case AV_RANGE:
+		if (v->num > 255 || v->num_hi > 255 || v->num > v->num_hi) {
+			cerror(c, v->loc, "ICMP code range %llu-%llu is not within 0 to 255",
+			       (unsigned long long)v->num,
+			       (unsigned long long)v->num_hi);
+			return;
+		}
+		for (uint64_t i = v->num; i <= v->num_hi; i++)
+			ir_byteset_add(&acc->code, (unsigned)i);
+		return;
+	case AV_LIST:
+		if (v->items.n == 0)
+			cerror(c, v->loc, "empty list");
+		for (size_t i = 0; i < v->items.n; i++)
+			eval_icmp_codes(c, v->items.v[i], acc);
+		return;
+	case AV_REF: {
+		const struct ast_value *r =
+			resolve_ref(c, v, VK_NUM | VK_RANGE, "an ICMP code");
+		if (r)
+			eval_icmp_codes(c, r, acc);
+		return;
+	}
+	case AV_ANY:
+	case AV_IDENT:
+	case AV_IPV4:
+	case AV_IPV6:
+		cerror(c, v->loc, "expected an ICMP code number, found %s",
+		       describe(c, v));
+		return;
+	}
+}
+
+/* ---- rules -------------------------------------------------------------- */
+
+static const char *const family_names[] = { "IPv4", "IPv6" };
+
+/* Report addresses of a family the rule's protocols rule out. */
+static void check_addr_families(struct check_ctx *c, const struct addr_acc *acc,
+				unsigned proto_families,
+				const struct ast_rule *r)
+{
+	for (size_t i = 0; i < acc->v.n; i++) {
+		unsigned f = acc->v.v[i].family;
+		if (proto_families & IR_FAMILY_BIT(f))
+			continue;
+		struct polc_diag *d = cerror(c, acc->locs.v[i],
+					     "%s address in a rule that matches only %s",
+					     family_names[f], family_names[!f]);
+		if (r->proto)
+			polc_diag_related(c->d, d, r->proto->loc,
+					  "the protocol limits the rule to %s",
+					  family_names[!f]);
+	}
+}
+
+static void copy_addrs(struct check_ctx *c, const struct addr_acc *acc,
+		       struct ir_addrset *out)
+{
+	out->any = acc->any || acc->v.n == 0;
+	if (acc->any)
+		return;
+	out->n = acc->v.n;
+	out->v = arena_calloc(c->a, acc->v.n ? acc->v.n : 1, sizeof(*out->v));
+	if (acc->v.n)
+		memcpy(out->v, acc->v.v, acc->v.n * sizeof(*out->v));
+}
+
+static void copy_ports(struct check_ctx *c, const struct port_acc *acc,
+		       bool written, struct ir_portset *out)
+{
+	out->any = !written || acc->any;
+	if (out->any)
+		return;
+	out->n = acc->v.n;
+	out->v = arena_calloc(c->a, acc->v.n ? acc->v.n : 1, sizeof(*out->v));
+	if (acc->v.n)
+		memcpy(out->v, acc->v.v, acc->v.n * sizeof(*out->v));
+}
+
+static void check_rule(struct check_ctx *c, struct ast_rule *r)
+{
+	struct ir_rule *ir = arena_alloc(c->a, sizeof(*ir));
+	struct proto_acc protos = { 0 };
+	struct addr_acc src = { 0 }, dst = { 0 };
+	struct port_acc sport = { 0 }, dport = { 0 };
+	struct icmp_acc icmp = { 0 };
+
+	c->rule_errors = 0;
+	r->ir = ir;
+	ir->verdict = r->verdict == AST_PASS ? POLC_VERDICT_PASS
+					     : POLC_VERDICT_DROP;
+	ir->loc = r->loc;
+	ir->label = r->label;
+
+	if (r->proto)
+		eval_protos(c, r->proto, &protos);
+	else
+		protos.set[IR_V4].any = protos.set[IR_V6].any = true;
+	unsigned proto_families = 0;
+	for (int f = 0; f < IR_NFAMILIES; f++)
+		if (!ir_byteset_empty(&protos.set[f]))
+			proto_families |= IR_FAMILY_BIT(f);
+
+	if (r->from.addr)
+		eval_addrs(c, r->from.addr, &src);
+	else
+		src.any = true;
+	if (r->to.addr)
+		eval_addrs(c, r->to.addr, &dst);
+	else
+		dst.any = true;
+	if (c->rule_errors == 0) {
+		check_addr_families(c, &src, proto_families, r);
+		check_addr_families(c, &dst, proto_families, r);
+	}
+
+	/* ports need a protocol that has them */
+	bool ports = r->from.port || r->to.port;
+	if (ports) {
+		struct polc_loc at = r->from.port ? r->from.port_loc : r->to.port_loc;
+		if (!r->proto) {
+			struct polc_diag *d = cerror(c, at, "a port match needs a protocol");
+			polc_diag_hint(c->d, d, "write 'tcp', 'udp' or '{ tcp, udp }' after '%s'",
+				       r->verdict == AST_PASS ? "pass" : "drop");
+		} else if (c->rule_errors == 0 &&
+			   !protos_within(&protos, PROTO_TCP, PROTO_UDP)) {
+			struct polc_diag *d = cerror(c, at, "ports apply only to tcp and udp");
+			polc_diag_related(c->d, d, r->proto->loc,
+					  "the rule's protocols include others");
+		}
+		if (r->from.port)
+			eval_ports(c, r->from.port, &sport);
+		if (r->to.port)
+			eval_ports(c, r->to.port, &dport);
+	}
+
+	bool icmp_match = r->icmp_type || r->icmp_code;
+	if (icmp_match) {
+		struct polc_loc at = r->icmp_type ? r->icmp_type_loc : r->icmp_code_loc;
+		if (!r->proto) {
+			struct polc_diag *d = cerror(c, at, "an ICMP type or code needs the protocol");
+			polc_diag_hint(c->d, d, "write 'icmp' or 'icmpv6' after '%s'",
+				       r->verdict == AST_PASS ? "pass" : "drop");
+		} else if (c->rule_errors == 0 &&
+			   !protos_within(&protos, PROTO_ICMP, PROTO_ICMPV6)) {
+			struct polc_diag *d = cerror(c, at, "ICMP types and codes apply only to icmp and icmpv6");
+			polc_diag_related(c->d, d, r->proto->loc,
+					  "the rule's protocols include others");
+		}
+		if (c->rule_errors == 0 && r->icmp_type)
+			eval_icmp_types(c, r->icmp_type, &protos, &icmp);
+		else
+			icmp.type[IR_V4].any = icmp.type[IR_V6].any = true;
+		if (r->icmp_code)
+			eval_icmp_codes(c, r->icmp_code, &icmp);
+		else
+			icmp.code.any = true;
+	} else {
+		icmp.type[IR_V4].any = icmp.type[IR_V6].any = true;
+		icmp.code.any = true;
+	}
+
+	/* which families can the rule match at all? */
+	unsigned fam_src = addr_families(&src), fam_dst = addr_families(&dst);
+	unsigned families = proto_families & fam_src & fam_dst;
+	for (int f = 0; f < IR_NFAMILIES; f++)
+		if (ir_byteset_empty(&icmp.type[f]))
+			families &= ~IR_FAMILY_BIT(f);
+	if (families == 0 && c->rule_errors == 0) {
+		if (!(fam_src & fam_dst)) {
+			struct polc_diag *d = cerror(c, r->to.loc,
+						     "the rule can never match: its source is %s only and its destination %s only",
+						     family_names[fam_src == IR_FAMILY_BIT(IR_V6)],
+						     family_names[fam_dst == IR_FAMILY_BIT(IR_V6)]);
+			polc_diag_related(c->d, d, r->from.loc, "source given here");
+		} else {
+			cerror(c, r->loc, "the rule can never match: no address family is left");
+		}
+	}
+
+	ir->families = (uint8_t)families;
+	for (int f = 0; f < IR_NFAMILIES; f++) {
+		ir->proto[f] = protos.set[f];
+		ir->icmp_type[f] = icmp.type[f];
+	}
+	ir->icmp_code = icmp.code;
+	copy_addrs(c, &src, &ir->src);
+	copy_addrs(c, &dst, &ir->dst);
+	copy_ports(c, &sport, r->from.port != NULL, &ir->sport);
+	copy_ports(c, &dport, r->to.port != NULL, &ir->dport);
+	ir->needs_l4 = ports || icmp_match;
+}
+
+/* ---- policies ----------------------------------------------------------- */
+
+static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index)
+{
+	struct ast_file *f = &c->u->ast;
+
+	for (size_t j = 0; j < index; j++) {
+		if (strcmp(f->policies.v[j]->name, p->name) == 0) {
+			struct polc_diag *d = cerror(c, p->name_loc,
+						     "policy '%s' is already defined",
+						     p->name);
+			polc_diag_related(c->d, d, f->policies.v[j]->name_loc,
+					  "first defined here");
+			break;
+		}
+		/* names become C identifiers: '-' and '_' are the same there */
+		const char *a = f->policies.v[j]->name, *b = p->name;
+		size_t la = strlen(a);
+		bool same = la == strlen(b);
+		for (size_t k = 0; same && k < la; k++)
+			same = a[k] == b[k] ||
+			       ((a[k] == '-' || a[k] == '_') &&
+				(b[k] == '-' || b[k] == '_'));
+		if (same) {
+			struct polc_diag *d = cerror(c, p->name_loc,
+						     "policy '%s' cannot be told apart from '%s'",
+						     b, a);
+			polc_diag_related(c->d, d, f->policies.v[j]->name_loc,
+					  "'%s' is defined here", a);
+			polc_diag_hint(c->d, d, "'-' and '_' name the same program; rename one");
+			break;
+		}
+	}
+
+	/* a skipped statement may have been the attach or the default */
+	if (p->hook == AST_HOOK_NONE && !p->syntax_errors) {
+		struct polc_diag *d = cerror(c, p->name_loc,
+					     "policy '%s' does not say where it attaches",
+					     p->name);
+		polc_diag_hint(c->d, d, "add 'attach xdp', 'attach tc ingress' or 'attach tc egress'");
+	}
+	if (!p->has_default && !p->syntax_errors) {
+		struct polc_diag *d = cerror(c, p->name_loc, "policy '%s' has no default",
+					     p->name);
+		polc_diag_hint(c->d, d, "every policy states its default: add 'default drop' or 'default pass'");
+	}
+	if (p->rules.n == 0 && !p->syntax_errors)
+		polc_warning(c->d, POLC_W_EMPTY, p->name_loc,
+			     "policy '%s' has no rules: every packet gets the default",
+			     p->name);
+
+	for (size_t i = 0; i < p->rules.n && !polc_diags_full(c->d); i++) {
+		struct ast_rule *r = p->rules.v[i];
+		check_rule(c, r);
+		if (!r->label)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (p->rules.v[j]->label &&
+			    strcmp(p->rules.v[j]->label, r->label) == 0) {
+				struct polc_diag *d = cerror(c, r->label_loc,
+							     "label '%s' is already used in policy '%s'",
+							     r->label, p->name);
+				polc_diag_related(c->d, d, p->rules.v[j]->label_loc,
+						  "first used here");
+				break;
+			}
+		}
+	}
+}
+
+int polc_check(struct polc_unit *u)
+{
+	struct check_ctx c = { .u = u, .d = &u->diags, .a = u->arena };
+	struct ast_file *f = &u->ast;
+
+	check_consts(&c);
+	if (f->policies.n == 0) {
+		struct polc_loc at = { .src = u->src };
+		struct polc_diag *d = polc_error(c.d, at, "no policy in this file");
+		polc_diag_hint(c.d, d, "a file holds one or more 'policy NAME { ... }' blocks");
+	}
+	for (size_t i = 0; i < f->policies.n && !polc_diags_full(c.d); i++)
+		check_policy(&c, f->policies.v[i], i);
+
+	for (size_t i = 0; i < f->consts.n; i++) {
+		struct ast_const *k = f->consts.v[i];
+		if (!k->used)
+			polc_warning(c.d, POLC_W_UNUSED, k->loc,
+				     "constant '%s' is never used", k->name);
+	}
+	return u->diags.n_errors ? POLC_EPOLICY : 0;
+}

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * codegen.c: the code generation pass: IR (as planned) to BPF C.
+ *
+ * The output includes the embedded templates (polc_prog.h and the hook
+ * glue) and adds, per policy, its counter maps, a classify function, the
+ * program and its entry in the ".polc.meta" rule table.  It is meant to be
+ * read: a banner, one commented block per rule naming its source line, and
+ * no timestamps or paths, so the same policy always gives the same bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hook.h"
+#include "sha256.h"
+#include "strbuf.h"
+#include "unit.h"
+#include "util.h"
+
+#define POLC_MIN_KERNEL ((5u << 16) | (10u << 8))
+
+static const char *const verdict_names[] = {
+	[POLC_VERDICT_PASS] = "pass",
+	[POLC_VERDICT_DROP] = "drop",
+};
+
+static const char *const verdict_consts[] = {
+	[POLC_VERDICT_PASS] = "POLC_VERDICT_PASS",
+	[POLC_VERDICT_DROP] = "POLC_VERDICT_DROP",
+};
+
+/* ---- conditions --------------------------------------------------------- */
+
+/* A conjunction of C terms being built for one rule and family. */
+struct terms {
+	struct strbuf sb;
+	unsigned n;
+	bool nested; /* inside "(p->family == N && ...)": one more space */
+};
+
+static void term_begin(struct terms *t)
+{
+	if (t->n++)
+		strbuf_puts(&t->sb, t->nested ? " &&\n\t     " : " &&\n\t    ");
+}
+
+/* "x == 80", "(x >= 1024 && x <= 2048)", "x <= 10", ... */
+static void emit_range(struct strbuf *sb, const char *field, unsigned lo,
+		       unsigned hi, unsigned max)
+{
+	if (lo == hi)
+		strbuf_printf(sb, "%s == %u", field, lo);
+	else if (lo == 0)
+		strbuf_printf(sb, "%s <= %u", field, hi);
+	else if (hi == max)
+		strbuf_printf(sb, "%s >= %u", field, lo);
+	else
+		strbuf_printf(sb, "(%s >= %u && %s <= %u)", field, lo, field, hi);
+}
+
+static void emit_ranges(struct terms *t, const char *field,
+			const struct ir_range *r, size_t n, unsigned max)
+{
+	term_begin(t);
+	if (n > 1)
+		strbuf_putc(&t->sb, '(');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_puts(&t->sb, " || ");
+		emit_range(&t->sb, field, r[i].lo, r[i].hi, max);
+	}
+	if (n > 1)
+		strbuf_putc(&t->sb, ')');
+}
+
+static void emit_byteset(struct terms *t, const char *field,
+			 const struct ir_byteset *s)
+{
+	struct ir_range r[256];
+	size_t n = 0;
+
+	if (s->any)
+		return;
+	for (unsigned v = 0; v < 256; v++) {
+		if (!ir_byteset_has(s, v))
+			continue;
+		if (n && r[n - 1].hi + 1u == v)
+			r[n - 1].hi = (uint16_t)v;
+		else
+			r[n++] = (struct ir_range){ (uint16_t)v, (uint16_t)v };
+	}
+	emit_ranges(t, field, r, n, 255);
+}
+
+static void emit_prefix(struct strbuf *sb, const char *field,
+			const struct ir_prefix *p)
+{
+	if (p->family == IR_V4) {
+		uint32_t a = p->w[0];
+		if (p->len == 32)
+			strbuf_printf(sb, "%s[0] == POLC_IPV4(%u, %u, %u, %u)", field,
+				      a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+		else
+			strbuf_printf(sb, "(%s[0] & POLC_MASK(%u)) == POLC_IPV4(%u, %u, %u, %u)",
+				      field, p->len, a >> 24, (a >> 16) & 255,
+				      (a >> 8) & 255, a & 255);
+		return;
+	}
+	unsigned words = (p->len + 31) / 32;
+	if (words > 1)
+		strbuf_putc(sb, '(');
+	for (unsigned i = 0; i < words; i++) {
+		unsigned bits = p->len - i * 32 >= 32 ? 32 : p->len - i * 32;
+		if (i)
+			strbuf_puts(sb, " && ");
+		if (bits == 32)
+			strbuf_printf(sb, "%s[%u] == 0x%08x", field, i, p->w[i]);
+		else
+			strbuf_printf(sb, "(%s[%u] & 0x%08x) == 0x%08x", field, i,
+				      ~0u << (32 - bits), p->w[i]);
+	}
+	if (words > 1)
+		strbuf_putc(sb, ')');
+}
+
+static void emit_addrs(struct terms *t, const char *field,
+		       const struct ir_addrset *s, enum ir_family f)
+{
+	size_t n = 0;
+
+	if (s->any)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].family != f)
+			continue;
+		if (s->v[i].len == 0)
+			return; /* the whole family */
+		n++;
+	}
+	term_begin(t);
+	if (n > 1)
+		strbuf_putc(&t->sb, '(');
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].family != f)
+			continue;
+		if (k++)
+			strbuf_puts(&t->sb, n > 4 ? " ||\n\t     " : " || ");
+		emit_prefix(&t->sb, field, &s->v[i]);
+	}
+	if (n > 1)
+		strbuf_putc(&t->sb, ')');
+}
+
+/* The terms of rule r for packets of family f, without the family test. */
+static void rule_terms(const struct ir_rule *r, enum ir_family f,
+		       struct terms *t)
+{
+	emit_byteset(t, "p->l4proto", &r->proto[f]);
+	if (r->needs_l4) {
+		term_begin(t);
+		strbuf_puts(&t->sb, "p->has_l4");
+	}
+	if (!r->sport.any)
+		emit_ranges(t, "p->sport", r->sport.v, r->sport.n, 65535);
+	if (!r->dport.any)
+		emit_ranges(t, "p->dport", r->dport.v, r->dport.n, 65535);
+	emit_byteset(t, "p->icmp_type", &r->icmp_type[f]);
+	emit_byteset(t, "p->icmp_code", &r->icmp_code);
+	emit_addrs(t, "p->src", &r->src, f);
+	emit_addrs(t, "p->dst", &r->dst, f);
+}
+
+/* The whole condition of a rule. */
+static void emit_condition(struct strbuf *out, const struct ir_rule *r)
+{
+	struct terms t[IR_NFAMILIES] = { { STRBUF_INIT, 0, false }, { STRBUF_INIT, 0, false } };
+	bool both = r->families == IR_FAMILIES_ALL;
+
+	for (int f = 0; f < IR_NFAMILIES; f++)
+		if (r->families & IR_FAMILY_BIT(f))
+			rule_terms(r, f, &t[f]);
+	if (both && strcmp(strbuf_str(&t[0].sb), strbuf_str(&t[1].sb)) != 0) {
+		/* different per family: build them again, indented one more */
+		for (int f = 0; f < IR_NFAMILIES; f++) {
+			strbuf_release(&t[f].sb);
+			t[f] = (struct terms){ STRBUF_INIT, 0, true };
+			rule_terms(r, f, &t[f]);
+		}
+	}
+
+	if (both && strcmp(strbuf_str(&t[0].sb), strbuf_str(&t[1].sb)) == 0) {
+		/* the same test for either family */
+		strbuf_puts(out, t[0].n ? strbuf_str(&t[0].sb) : "1");
+	} else if (both) {
+		strbuf_printf(out, "(p->family == 4%s%s) ||\n\t    (p->family == 6%s%s)",
+			      t[0].n ? " &&\n\t     " : "", strbuf_str(&t[0].sb),
+			      t[1].n ? " &&\n\t     " : "", strbuf_str(&t[1].sb));
+	} else {
+		int f = r->families == IR_FAMILY_BIT(IR_V4) ? IR_V4 : IR_V6;
+		strbuf_printf(out, "p->family == %d%s%s", f == IR_V4 ? 4 : 6,
+			      t[f].n ? " &&\n\t    " : "", strbuf_str(&t[f].sb));
+	}
+	strbuf_release(&t[0].sb);
+	strbuf_release(&t[1].sb);
+}
+
+/* A comment must not end early: "*" "/" in source text is broken up. */
+static void emit_comment_text(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		strbuf_putc(out, *s);
+		if (s[0] == '*' && s[1] == '/')
+			strbuf_putc(out, ' ');
+	}
+}
+
+static const char *src_name(const struct polc_unit *u)
+{
+	const char *slash = strrchr(u->src->name, '/');
+
+	return slash ? slash + 1 : u->src->name;
+}
+
+static void emit_linear_classify(struct polc_unit *u, const struct ir_policy *p)
+{
+	struct strbuf *out = &u->gen_c;
+
+	strbuf_printf(out,
+		      "/* Rules in source order; the first that matches decides. */\n"
+		      "static __always_inline __u32 %s_classify(const struct polc_pkt *p)\n"
+		      "{\n",
+		      p->cname);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+
+		strbuf_printf(out, "\t/* rule %u: %s:%u:%u: ", r->id, src_name(u),
+			      r->loc.line, r->loc.col);
+		emit_comment_text(out, r->text);
+		strbuf_puts(out, " */\n\tif (");
+		emit_condition(out, r);
+		strbuf_printf(out, ")\n\t\treturn POLC_MATCH(%u, %s);\n", r->id,
+			      verdict_consts[r->verdict]);
+	}
+	strbuf_puts(out, "\treturn 0;\n}\n\n");
+}
+
+static void emit_policy(struct polc_unit *u, const struct ir_policy *p)
+{
+	struct strbuf *out = &u->gen_c;
+	const struct hook_ops *ops = hook_ops_get(p->hook);
+
+	strbuf_printf(out,
+		      "/*\n * policy %s: %s:%u, attach %s, default %s, %zu rule%s, plan linear\n */\n",
+		      p->name, src_name(u), p->loc.line, ops->name,
+		      verdict_names[p->default_verdict], p->n_rules,
+		      p->n_rules == 1 ? "" : "s");
+	strbuf_printf(out, "POLC_COUNTER_MAP(%s_rules, %zu);\n", p->cname,
+		      p->n_rules ? p->n_rules : 1);
+	strbuf_printf(out, "POLC_COUNTER_MAP(%s_reasons, POLC_REASON_COUNT_);\n\n",
+		      p->cname);
+
+	emit_linear_classify(u, p);
+
+	strbuf_printf(out,
+		      "SEC(\"%s\")\n"
+		      "int %s(%s *ctx)\n"
+		      "{\n"
+		      "\tstruct polc_pkt pkt;\n"
+		      "\tvoid *data, *data_end;\n"
+		      "\t__u32 len, verdict;\n"
+		      "\n"
+		      "\t%s_load(ctx, &data, &data_end, &len);\n"
+		      "\tif (polc_prefilter(&pkt, data, data_end, len, &%s_reasons, &verdict))\n"
+		      "\t\treturn %s_action(verdict);\n"
+		      "\tverdict = polc_finish(%s_classify(&pkt), len, &%s_rules,\n"
+		      "\t\t\t      &%s_reasons, %s);\n"
+		      "\treturn %s_action(verdict);\n"
+		      "}\n\n",
+		      ops->section, p->cname, ops->ctx_type, ops->glue, p->cname,
+		      ops->glue, p->cname, p->cname, p->cname,
+		      verdict_consts[p->default_verdict], ops->glue);
+}
+
+/* ---- metadata ----------------------------------------------------------- */
+
+/* The string table of the metadata: deduplicated, offsets stable. */
+struct strtab {
+	struct strbuf data;
+	uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
+	size_t cap;
+	size_t used;
+};
+
+static uint32_t strtab_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static void strtab_init(struct strtab *t)
+{
+	memset(t, 0, sizeof(*t));
+	strbuf_putc(&t->data, '\0'); /* offset 0: the empty string */
+	t->data.len = 1;
+}
+
+static uint32_t strtab_add(struct strtab *t, const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	if (t->used * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		uint32_t *ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			abort();
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slots[i])
+				continue;
+			size_t j = strtab_hash(t->data.buf + t->slots[i] - 1) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = t->slots[i];
+		}
+		free(t->slots);
+		t->slots = ns;
+		t->cap = ncap;
+	}
+	size_t j = strtab_hash(s) & (t->cap - 1);
+	while (t->slots[j]) {
+		if (strcmp(t->data.buf + t->slots[j] - 1, s) == 0)
+			return t->slots[j] - 1;
+		j = (j + 1) & (t->cap - 1);
+	}
+	uint32_t off = (uint32_t)t->data.len;
+	strbuf_add(&t->data, s, strlen(s) + 1);
+	t->slots[j] = off + 1;
+	t->used++;
+	return off;
+}
+
+static void strtab_release(struct strtab *t)
+{
+	strbuf_release(&t->data);
+	free(t->slots);
+}
+
+/* A C string literal of n bytes; octal escapes never swallow a digit. */
+static void emit_c_bytes(struct strbuf *out, const char *s, size_t n)
+{
+	strbuf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			strbuf_printf(out, "\\%c", ch);
+		else if (ch >= 0x20 && ch < 0x7f && ch != '?')
+			strbuf_putc(out, (char)ch);
+		else
+			strbuf_printf(out, "\\%03o", ch);
+	}
+	strbuf_putc(out, '"');
+}
+
+static void emit_metadata(struct polc_unit *u)
+{
+	struct strbuf *out = &u->gen_c;
+	const struct ir_unit *ir = &u->ir;
+	struct strtab st;
+	uint8_t digest[SHA256_DIGEST_LEN];
+	size_t n_rules = 0;
+
+	for (size_t i = 0; i < ir->n_policies; i++)
+		n_rules += ir->policies[i].n_rules;
+	sha256(u->src->text, u->src->len, digest);
+	strtab_init(&st);
+	uint32_t compiler = strtab_add(&st, "polc " POLC_VERSION);
+	uint32_t source = strtab_add(&st, src_name(u));
+
+	strbuf_puts(out,
+		    "/*\n * What polctl reads before it loads anything: the policies, their\n"
+		    " * programs and rule table.  Layout: struct polc_meta_* in polc_contract.h.\n */\n");
+	strbuf_printf(out,
+		      "struct polc_meta_blob {\n"
+		      "\tstruct polc_meta_header header;\n"
+		      "\tstruct polc_meta_policy policies[%zu];\n"
+		      "\tstruct polc_meta_prog progs[%zu];\n"
+		      "\tstruct polc_meta_rule rules[%zu];\n",
+		      ir->n_policies, ir->n_policies, n_rules);
+
+	/* the records reference strings: build them before the table */
+	struct strbuf records = STRBUF_INIT;
+	strbuf_puts(&records, "\t.policies = {\n");
+	size_t first_rule = 0;
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct ir_policy *p = &ir->policies[i];
+		/* strings are added in a fixed order: offsets must not depend
+		 * on the order a compiler evaluates arguments in */
+		uint32_t name = strtab_add(&st, p->name);
+		uint32_t rules_map = strtab_add(&st, arena_printf(u->arena, "%s_rules", p->cname));
+		uint32_t reasons_map = strtab_add(&st, arena_printf(u->arena, "%s_reasons", p->cname));
+
+		strbuf_printf(&records,
+			      "\t\t{ .name_str = %u, .rules_map_str = %u, .reasons_map_str = %u,\n"
+			      "\t\t  .first_prog = %zu, .n_progs = 1, .first_rule = %zu, .n_rules = %zu,\n"
+			      "\t\t  .default_verdict = %s, .line = %u, .plan = POLC_PLAN_LINEAR },\n",
+			      name, rules_map, reasons_map, i, first_rule, p->n_rules,
+			      verdict_consts[p->default_verdict], p->loc.line);
+		first_rule += p->n_rules;
+	}
+	strbuf_puts(&records, "\t},\n\t.progs = {\n");
+	static const char *const hook_consts[] = {
+		[POLC_HOOK_XDP] = "POLC_HOOK_XDP",
+		[POLC_HOOK_TC_INGRESS] = "POLC_HOOK_TC_INGRESS",
+		[POLC_HOOK_TC_EGRESS] = "POLC_HOOK_TC_EGRESS",
+	};
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct ir_policy *p = &ir->policies[i];
+		strbuf_printf(&records, "\t\t{ .name_str = %u, .hook = %s },\n",
+			      strtab_add(&st, p->cname), hook_consts[p->hook]);
+	}
+	strbuf_puts(&records, "\t},\n\t.rules = {\n");
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct ir_policy *p = &ir->policies[i];
+		for (size_t j = 0; j < p->n_rules; j++) {
+			const struct ir_rule *r = &p->rules[j];
+			uint32_t text = strtab_add(&st, r->text);
+			uint32_t label = strtab_add(&st, r->label);
+			strbuf_printf(&records,
+				      "\t\t{ .id = %u, .verdict = %s, .line = %u, .col = %u, .text_str = %u, .label_str = %u },\n",
+				      r->id, verdict_consts[r->verdict], r->loc.line,
+				      r->loc.col, text, label);
+		}
+	}
+	strbuf_puts(&records, "\t},\n");
+
+	strbuf_printf(out, "\tchar strings[%zu];\n};\n\n", st.data.len);
+	strbuf_puts(out, "static const struct polc_meta_blob polc_meta SEC(POLC_META_SECTION) = {\n");
+	strbuf_printf(out,
+		      "\t.header = {\n"
+		      "\t\t.magic = POLC_META_MAGIC,\n"
+		      "\t\t.version = POLC_META_VERSION,\n"
+		      "\t\t.header_size = sizeof(struct polc_meta_header),\n"
+		      "\t\t.total_size = sizeof(struct polc_meta_blob),\n"
+		      "\t\t.n_policies = %zu,\n"
+		      "\t\t.policies_off = __builtin_offsetof(struct polc_meta_blob, policies),\n"
+		      "\t\t.n_progs = %zu,\n"
+		      "\t\t.progs_off = __builtin_offsetof(struct polc_meta_blob, progs),\n"
+		      "\t\t.n_rules = %zu,\n"
+		      "\t\t.rules_off = __builtin_offsetof(struct polc_meta_blob, rules),\n"
+		      "\t\t.strings_off = __builtin_offsetof(struct polc_meta_blob, strings),\n"
+		      "\t\t.strings_size = %zu,\n"
+		      "\t\t.compiler_str = %u,\n"
+		      "\t\t.source_str = %u,\n"
+		      "\t\t.source_sha256 = {",
+		      ir->n_policies, ir->n_policies, n_rules, st.data.len, compiler,
+		      source);
+	for (int i = 0; i < SHA256_DIGEST_LEN; i++)
+		strbuf_printf(out, "%s0x%02x", i ? ", " : " ", digest[i]);
+	strbuf_printf(out, " },\n\t\t.min_kernel = 0x%06x,\n\t},\n", POLC_MIN_KERNEL);
+	strbuf_puts(out, strbuf_str(&records));
+	strbuf_release(&records);
+
+	/* the strings, one per line, each with its offset */
+	strbuf_puts(out, "\t.strings =\n");
+	size_t off = 0;
+	while (off < st.data.len) {
+		size_t n = strlen(st.data.buf + off) + 1;
+		strbuf_printf(out, "\t\t/* %5zu */ ", off);
+		emit_c_bytes(out, st.data.buf + off, n);
+		strbuf_putc(out, off + n < st.data.len ? '\n' : ',');
+		off += n;
+	}
+	strbuf_puts(out, "\n};\n\n");
+	strtab_release(&st);
+}
+
+int polc_codegen(struct polc_unit *u)
+{
+	struct strbuf *out = &u->gen_c;
+	const struct ir_unit *ir = &u->ir;
+	bool included[POLC_HOOK_MAX_] = { false };
+
+	strbuf_reset(out);
+	strbuf_printf(out,
+		      "/* SPDX-License-Identifier: GPL-2.0 */\n"
+		      "/*\n"
+		      " * Generated by polc %s from %s.  Do not edit: change the policy and\n"
+		      " * compile it again.  Templates: polc_prog.h and the hook glue headers.\n"
+		      " */\n",
+		      POLC_VERSION, src_name(u));
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct hook_ops *ops = hook_ops_get(ir->policies[i].hook);
+		bool seen = false;
+		for (int h = 0; h < POLC_HOOK_MAX_; h++)
+			if (included[h] && strcmp(hook_ops_get(h)->header, ops->header) == 0)
+				seen = true;
+		if (!seen)
+			strbuf_printf(out, "#include \"%s\"\n", ops->header);
+		included[ops->hook] = true;
+	}
+	strbuf_putc(out, '\n');
+
+	for (size_t i = 0; i < ir->n_policies; i++)
+		emit_policy(u, &ir->policies[i]);
+	emit_metadata(u);
+	strbuf_puts(out, "char _license[] SEC(\"license\") = \"GPL\";\n");
+
+	return strbuf_failed(out) ? POLC_EINTERNAL : 0;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * lower.c: the lowering pass: assemble the checked rules into the IR.
+ *
+ * Gives rules their ids, normalises every value set (so later passes can
+ * compare sets and emit minimal code), and records each rule's source text
+ * on one line for the artifact's rule table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "unit.h"
+
+static int prefix_cmp(const void *pa, const void *pb)
+{
+	const struct ir_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (int i = 0; i < 4; i++)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* Sort, then drop every prefix covered by one kept before it: in address
+ * order a covering prefix always comes first. */
+static void normalise_addrs(struct ir_addrset *s)
+{
+	if (s->any || s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), prefix_cmp);
+	size_t kept = 1;
+	for (size_t i = 1; i < s->n; i++) {
+		const struct ir_prefix *last = &s->v[kept - 1];
+		if (last->len <= s->v[i].len &&
+		    ir_prefix_contains(last, last->family, s->v[i].w))
+			continue;
+		s->v[kept++] = s->v[i];
+	}
+	s->n = kept;
+}
+
+static int range_cmp(const void *pa, const void *pb)
+{
+	const struct ir_range *a = pa, *b = pb;
+
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->hi < b->hi ? -1 : a->hi > b->hi;
+}
+
+/* Sort and merge overlapping or adjacent ranges; 0-65535 becomes "any". */
+static void normalise_ports(struct ir_portset *s)
+{
+	if (s->any || s->n == 0)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), range_cmp);
+	size_t kept = 1;
+	for (size_t i = 1; i < s->n; i++) {
+		struct ir_range *last = &s->v[kept - 1];
+		if ((uint32_t)s->v[i].lo <= (uint32_t)last->hi + 1) {
+			if (s->v[i].hi > last->hi)
+				last->hi = s->v[i].hi;
+			continue;
+		}
+		s->v[kept++] = s->v[i];
+	}
+	s->n = kept;
+	if (s->n == 1 && s->v[0].lo == 0 && s->v[0].hi == 65535)
+		s->any = true;
+}
+
+static void normalise_bytes(struct ir_byteset *s)
+{
+	if (!s->any && ir_byteset_count(s) == 256)
+		s->any = true;
+}
+
+/*
+ * The rule's source text on one line: comments dropped, runs of blanks and
+ * line breaks made one space.  Quotes are respected so a '#' in a label
+ * stays.
+ */
+static const char *rule_text(struct polc_unit *u, struct polc_loc loc)
+{
+	const struct polc_source *src = loc.src;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!src || !loc.line)
+		return "";
+	size_t start = src->line_start[loc.line - 1] + loc.col - 1;
+	size_t end = loc.end_line ? src->line_start[loc.end_line - 1] + loc.end_col - 1
+				  : start;
+	if (end > src->len)
+		end = src->len;
+	bool quoted = false, space = false;
+	for (size_t i = start; i < end; i++) {
+		char ch = src->text[i];
+		if (!quoted && ch == '#') {
+			while (i < end && src->text[i] != '\n')
+				i++;
+			space = true;
+			continue;
+		}
+		if (ch == '"')
+			quoted = !quoted;
+		if (!quoted && (ch == ' ' || ch == '\t' || ch == '\n' ||
+				ch == '\r' || ch == '\\')) {
+			space = true;
+			continue;
+		}
+		if (space && sb.len)
+			strbuf_putc(&sb, ' ');
+		space = false;
+		strbuf_putc(&sb, ch);
+	}
+	char *s = strbuf_steal(&sb);
+	const char *text = arena_strdup(u->arena, s ? s : "");
+	free(s);
+	return text;
+}
+
+static enum polc_hook hook_of(enum ast_hook h)
+{
+	switch (h) {
+	case AST_HOOK_XDP:
+		return POLC_HOOK_XDP;
+	case AST_HOOK_TC_INGRESS:
+		return POLC_HOOK_TC_INGRESS;
+	case AST_HOOK_TC_EGRESS:
+		return POLC_HOOK_TC_EGRESS;
+	case AST_HOOK_NONE:
+		break;
+	}
+	return 0;
+}
+
+static const char *c_name(struct polc_unit *u, const char *name)
+{
+	char *s = arena_printf(u->arena, "pol_%s", name);
+
+	for (char *p = s; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return s;
+}
+
+int polc_lower(struct polc_unit *u)
+{
+	struct ast_file *f = &u->ast;
+	struct ir_unit *ir = &u->ir;
+
+	ir->n_policies = f->policies.n;
+	ir->policies = arena_calloc(u->arena, f->policies.n ? f->policies.n : 1,
+				    sizeof(*ir->policies));
+	for (size_t i = 0; i < f->policies.n; i++) {
+		const struct ast_policy *ap = f->policies.v[i];
+		struct ir_policy *p = &ir->policies[i];
+
+		p->name = ap->name;
+		p->cname = c_name(u, ap->name);
+		p->loc = ap->loc;
+		p->hook = hook_of(ap->hook);
+		p->default_verdict = ap->default_verdict == AST_PASS
+					     ? POLC_VERDICT_PASS
+					     : POLC_VERDICT_DROP;
+		p->n_rules = ap->rules.n;
+		p->rules = arena_calloc(u->arena, ap->rules.n ? ap->rules.n : 1,
+					sizeof(*p->rules));
+		for (size_t j = 0; j < ap->rules.n; j++) {
+			struct ir_rule *r = &p->rules[j];
+
+			*r = *ap->rules.v[j]->ir;
+			r->id = (uint32_t)(j + 1);
+			r->text = rule_text(u, r->loc);
+			normalise_addrs(&r->src);
+			normalise_addrs(&r->dst);
+			normalise_ports(&r->sport);
+			normalise_ports(&r->dport);
+			for (int fam = 0; fam < IR_NFAMILIES; fam++) {
+				normalise_bytes(&r->proto[fam]);
+				normalise_bytes(&r->icmp_type[fam]);
+			}
+			normalise_bytes(&r->icmp_code);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * parse.c: the parsing pass: run the flex/bison front end over the unit's
+ * source and build its AST, reporting what the grammar alone cannot.
+ */
+#include "parse.h"
+
+#include <string.h>
+
+#include "parser.h"
+#include "lexer.h"
+
+
+/* The parser's lexer: stops the parse once the error cap is reached. */
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner)
+{
+	struct parse_ctx *c = yyget_extra(scanner);
+
+	if (polc_diags_full(c->diags))
+		return YYEOF;
+	return polc_lex_raw(lval, lloc, scanner);
+}
+
+struct ast_value *ast_value_new(struct parse_ctx *c, enum ast_value_kind k,
+				struct polc_loc loc)
+{
+	struct ast_value *v = arena_alloc(c->arena, sizeof(*v));
+
+	v->kind = k;
+	v->loc = loc;
+	v->prefix_len = -1;
+	return v;
+}
+
+struct ast_value *ast_list_new(struct parse_ctx *c, struct polc_loc loc)
+{
+	return ast_value_new(c, AV_LIST, loc);
+}
+
+void ast_list_add(struct parse_ctx *c, struct ast_value *list,
+		  struct ast_value *item)
+{
+	vec_push(c->arena, &list->items, item);
+}
+
+void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
+		 struct ast_value *value)
+{
+	struct ast_const *k = arena_alloc(c->arena, sizeof(*k));
+
+	k->name = name;
+	k->loc = loc;
+	k->value = value;
+	vec_push(c->arena, &c->unit->ast.consts, k);
+}
+
+void parse_policy_begin(struct parse_ctx *c, const char *name,
+			struct polc_loc name_loc, struct polc_loc kw_loc)
+{
+	struct ast_policy *p = arena_alloc(c->arena, sizeof(*p));
+
+	p->name = name;
+	p->name_loc = name_loc;
+	p->loc = kw_loc;
+	c->policy = p;
+	vec_push(c->arena, &c->unit->ast.policies, p);
+}
+
+void parse_policy_end(struct parse_ctx *c, struct polc_loc loc)
+{
+	if (c->policy)
+		c->policy->loc = loc;
+	c->policy = NULL;
+}
+
+static void twice(struct parse_ctx *c, const char *what, struct polc_loc loc,
+		  struct polc_loc first)
+{
+	struct polc_diag *d = polc_error(c->diags, loc, "%s given twice", what);
+
+	polc_diag_related(c->diags, d, first, "first given here");
+}
+
+void parse_attach(struct parse_ctx *c, enum ast_hook hook,
+		  struct polc_loc loc)
+{
+	struct ast_policy *p = c->policy;
+
+	if (p->hook != AST_HOOK_NONE) {
+		twice(c, "'attach'", loc, p->hook_loc);
+		return;
+	}
+	p->hook = hook;
+	p->hook_loc = loc;
+}
+
+void parse_default(struct parse_ctx *c, enum ast_verdict v,
+		   struct polc_loc loc)
+{
+	struct ast_policy *p = c->policy;
+
+	if (p->has_default) {
+		twice(c, "'default'", loc, p->default_loc);
+		return;
+	}
+	p->has_default = true;
+	p->default_verdict = v;
+	p->default_loc = loc;
+}
+
+/* A statement of the current policy did not parse and was skipped. */
+void parse_recovered(struct parse_ctx *c)
+{
+	c->rule = NULL;
+	if (c->policy)
+		c->policy->syntax_errors = true;
+}
+
+void parse_rule_begin(struct parse_ctx *c, enum ast_verdict v,
+		      struct polc_loc loc)
+{
+	struct ast_rule *r = arena_alloc(c->arena, sizeof(*r));
+
+	r->verdict = v;
+	r->verdict_loc = loc;
+	r->loc = loc;
+	c->rule = r;
+}
+
+void parse_rule_proto(struct parse_ctx *c, struct ast_value *proto)
+{
+	c->rule->proto = proto;
+}
+
+void parse_rule_endpoint(struct parse_ctx *c, bool from, struct polc_loc kw,
+			 struct ast_value *addr, struct ast_value *port,
+			 struct polc_loc port_loc)
+{
+	struct ast_endpoint *e = from ? &c->rule->from : &c->rule->to;
+
+	if (e->present) {
+		twice(c, from ? "'from'" : "'to'", kw, e->loc);
+		return;
+	}
+	e->present = true;
+	e->loc = kw;
+	e->addr = addr;
+	e->port = port;
+	e->port_loc = port_loc;
+}
+
+void parse_rule_icmp(struct parse_ctx *c, bool code, struct polc_loc kw,
+		     struct ast_value *v)
+{
+	struct ast_rule *r = c->rule;
+	struct ast_value **slot = code ? &r->icmp_code : &r->icmp_type;
+	struct polc_loc *loc = code ? &r->icmp_code_loc : &r->icmp_type_loc;
+
+	if (*slot) {
+		twice(c, code ? "'code'" : "'type'", kw, *loc);
+		return;
+	}
+	*slot = v;
+	*loc = kw;
+}
+
+void parse_rule_label(struct parse_ctx *c, const char *label,
+		      struct polc_loc loc)
+{
+	struct ast_rule *r = c->rule;
+
+	if (r->label) {
+		twice(c, "'label'", loc, r->label_loc);
+		return;
+	}
+	r->label = label;
+	r->label_loc = loc;
+}
+
+void parse_rule_end(struct parse_ctx *c, struct polc_loc loc)
+{
+	struct ast_rule *r = c->rule;
+
+	if (!r || !c->policy)
+		return;
+	r->loc = polc_loc_span(r->verdict_loc, loc);
+	vec_push(c->arena, &c->policy->rules, r);
+	c->rule = NULL;
+}
+
+int polc_parse(struct polc_unit *u)
+{
+	struct parse_ctx ctx = {
+		.unit = u,
+		.arena = u->arena,
+		.diags = &u->diags,
+		.line = 1,
+		.col = 1,
+	};
+	yyscan_t scanner;
+
+	if (yylex_init_extra(&ctx, &scanner))
+		return POLC_EINTERNAL;
+	YY_BUFFER_STATE buf = yy_scan_bytes(u->src->text, (int)u->src->len,
+					    scanner);
+	int rc = yyparse(scanner, &ctx);
+	yy_delete_buffer(buf, scanner);
+	yylex_destroy(scanner);
+
+	if (rc == 2)
+		return POLC_EINTERNAL;
+	return u->diags.n_errors ? POLC_EPOLICY : 0;
+}

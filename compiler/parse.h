@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parse.h: what the grammar actions and the lexer share.
+ *
+ * The bison actions stay one line each by calling the builders below, which
+ * add to the AST and report what the grammar alone cannot (an attach point
+ * given twice, a rule part written twice).
+ */
+#ifndef POLC_PARSE_INTERNAL_H
+#define POLC_PARSE_INTERNAL_H
+
+#include "ast.h"
+#include "unit.h"
+
+struct parse_ctx {
+	struct polc_unit *unit;
+	struct arena *arena;
+	struct polc_diags *diags;
+	struct ast_policy *policy; /* being parsed */
+	struct ast_rule *rule;     /* being parsed */
+	/* lexer position and the text of the last token, for messages */
+	uint32_t line;
+	uint32_t col;
+	char last_text[48];
+	bool at_eof_newline; /* the final NL before EOF was produced */
+};
+
+void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
+		 struct ast_value *value);
+void parse_policy_begin(struct parse_ctx *c, const char *name,
+			struct polc_loc name_loc, struct polc_loc kw_loc);
+void parse_policy_end(struct parse_ctx *c, struct polc_loc loc);
+void parse_attach(struct parse_ctx *c, enum ast_hook hook,
+		  struct polc_loc loc);
+void parse_default(struct parse_ctx *c, enum ast_verdict v,
+		   struct polc_loc loc);
+
+void parse_recovered(struct parse_ctx *c);
+void parse_rule_begin(struct parse_ctx *c, enum ast_verdict v,
+		      struct polc_loc loc);
+void parse_rule_proto(struct parse_ctx *c, struct ast_value *proto);
+void parse_rule_endpoint(struct parse_ctx *c, bool from, struct polc_loc kw,
+			 struct ast_value *addr, struct ast_value *port,
+			 struct polc_loc port_loc);
+void parse_rule_icmp(struct parse_ctx *c, bool code, struct polc_loc kw,
+		     struct ast_value *v);
+void parse_rule_label(struct parse_ctx *c, const char *label,
+		      struct polc_loc loc);
+void parse_rule_end(struct parse_ctx *c, struct polc_loc loc);
+
+/* Value constructors. */
+struct ast_value *ast_value_new(struct parse_ctx *c, enum ast_value_kind k,
+				struct polc_loc loc);
+struct ast_value *ast_list_new(struct parse_ctx *c, struct polc_loc loc);
+void ast_list_add(struct parse_ctx *c, struct ast_value *list,
+		  struct ast_value *item);
+
+#endif /* POLC_PARSE_INTERNAL_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * unit.h: one compilation and everything it owns.
+ *
+ * Internal to libpolc: passes take the unit, read what earlier passes left
+ * in it and add their own product.  The public face is polc.h.
+ */
+#ifndef POLC_UNIT_H
+#define POLC_UNIT_H
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "ir.h"
+#include "polc.h"
+#include "source.h"
+#include "strbuf.h"
+
+struct polc_unit {
+	struct arena *arena;
+	struct polc_source *src;
+	struct polc_diags diags;
+	struct ast_file ast;  /* parse.c */
+	struct ir_unit ir;    /* lower.c, plan.c */
+	struct strbuf gen_c;  /* codegen.c */
+	polc_log_fn log;      /* verbose notes (plan choices, timings) */
+	void *log_ctx;
+};
+
+/* The passes, in pipeline order.  Each returns 0 or a POLC_E* code and
+ * reports user errors in unit->diags. */
+int polc_parse(struct polc_unit *u);
+int polc_check(struct polc_unit *u);
+int polc_lower(struct polc_unit *u);
+int polc_plan(struct polc_unit *u);
+int polc_codegen(struct polc_unit *u);
+int polc_backend(struct polc_unit *u, const struct polc_build_opts *opts,
+		 const char *out_path);
+
+/* A verbose note through the unit's log callback. */
+void polc_note(struct polc_unit *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* POLC_UNIT_H */
