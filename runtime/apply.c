@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * apply.c: load one policy of an artifact and attach it, or replace the
+ * running version of it.
+ *
+ * The order is what makes it safe: everything that can fail (loading,
+ * verification, pinning into a fresh directory) happens before the running
+ * version is touched; then the hook is switched in one kernel operation; then
+ * the new pin directory takes the old one's name.  A failure before the
+ * switch leaves the node exactly as it was.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt.h"
+#include "util.h"
+
+#define VERIFIER_LOG_SIZE (1u << 20)
+
+struct apply_ctx {
+	struct polrt *rt;
+	const struct polrt_artifact *a;
+	const struct polrt_apply_opts *opts;
+	const struct polc_meta_policy *policy;
+	const char *instance;
+	struct polrt_state st;
+	char dir[PATH_MAX];     /* <root>/<instance> */
+	char new_dir[PATH_MAX]; /* <root>/+new-<instance> */
+	char old_dir[PATH_MAX]; /* <root>/+old-<instance> */
+	bool have_old;
+	struct polrt_state old;
+};
+
+static const struct polc_meta_policy *select_policy(struct polrt *rt,
+						    const struct polrt_artifact *a,
+						    const char *name)
+{
+	const struct polrt_meta *m = &a->meta;
+
+	if (name) {
+		const struct polc_meta_policy *p = polrt_meta_policy(m, name);
+		if (!p)
+			rt_err(rt, ENOENT, "%s has no policy '%s'", a->name, name);
+		return p;
+	}
+	if (m->hdr->n_policies == 1)
+		return &m->policies[0];
+	char names[512] = "";
+	size_t len = 0;
+	for (uint32_t i = 0; i < m->hdr->n_policies && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					polrt_meta_str(m, m->policies[i].name_str));
+	rt_err(rt, EINVAL, "%s holds several policies (%s): choose one with --policy", a->name,
+	       names);
+	return NULL;
+}
+
+/* Is another instance already on this device and hook? */
+static int check_conflicts(struct apply_ctx *c)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err = polrt_instances(c->rt, &names, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		char dir[PATH_MAX];
+		struct polrt_state o;
+		if (strcmp(names[i], c->instance) == 0)
+			continue;
+		if (pins_dir(c->rt, names[i], dir, sizeof(dir)) || pins_read_state(c->rt, dir, &o))
+			continue;
+		if (o.ifindex == c->st.ifindex && o.netns_ino == c->st.netns_ino &&
+		    o.netns_dev == c->st.netns_dev && o.hook == c->st.hook)
+			err = rt_err(c->rt, EBUSY,
+				     "%s %s already runs instance '%s' (policy %s); detach it first, "
+				     "or apply with --name %s to replace it",
+				     c->st.ifname, polrt_hook_name(c->st.hook), names[i], o.policy,
+				     names[i]);
+	}
+	polrt_names_free(names, n);
+	return err;
+}
+
+/* Keep only this policy's programs and maps in the object. */
+static int select_object_parts(struct apply_ctx *c, struct bpf_object *obj,
+			       struct bpf_program **prog)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	const struct polc_meta_prog *mp = &m->progs[c->policy->first_prog];
+	const char *prog_name = polrt_meta_str(m, mp->name_str);
+	const char *rules = polrt_meta_str(m, c->policy->rules_map_str);
+	const char *reasons = polrt_meta_str(m, c->policy->reasons_map_str);
+	struct bpf_program *p;
+	struct bpf_map *map;
+
+	*prog = NULL;
+	bpf_object__for_each_program(p, obj) {
+		bool ours = strcmp(bpf_program__name(p), prog_name) == 0;
+		bpf_program__set_autoload(p, ours);
+		if (ours)
+			*prog = p;
+	}
+	if (!*prog)
+		return rt_err(c->rt, ENOENT, "%s: program %s named in the metadata is missing",
+			      c->a->name, prog_name);
+	enum bpf_prog_type want = mp->hook == POLC_HOOK_XDP ? BPF_PROG_TYPE_XDP
+							    : BPF_PROG_TYPE_SCHED_CLS;
+	if (bpf_program__type(*prog) != want)
+		return rt_err(c->rt, EINVAL, "%s: program %s is not of the type its hook needs",
+			      c->a->name, prog_name);
+
+	bool found_rules = false, found_reasons = false;
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		bool is_rules = strcmp(name, rules) == 0;
+		bool is_reasons = strcmp(name, reasons) == 0;
+		found_rules |= is_rules;
+		found_reasons |= is_reasons;
+		/* internal maps (.rodata, .data) belong to every program */
+		if (!is_rules && !is_reasons && !strchr(name, '.'))
+			bpf_map__set_autocreate(map, false);
+	}
+	if (!found_rules || !found_reasons)
+		return rt_err(c->rt, ENOENT, "%s: counter maps named in the metadata are missing",
+			      c->a->name);
+	return 0;
+}
+
+/* The last lines of the verifier's log: what it objected to. */
+static void report_refusal(struct apply_ctx *c, int err, const char *log)
+{
+	if (err == -EPERM || err == -EACCES) {
+		rt_err(c->rt, -err, "the kernel refused to load policy %s: permission denied "
+				    "(polctl apply needs root: CAP_BPF and CAP_NET_ADMIN)",
+		       c->st.policy);
+		return;
+	}
+	const char *tail = log;
+	size_t len = strlen(log);
+	int lines = 0;
+	for (size_t i = len; i > 0; i--) {
+		if (log[i - 1] == '\n' && i != len && ++lines == 12) {
+			tail = log + i;
+			break;
+		}
+	}
+	rt_err(c->rt, -err,
+	       "the kernel's verifier refused policy %s (%s): this is a polc bug, please report it "
+	       "with the policy file%s%s",
+	       c->st.policy, strerror(-err), *tail ? "; the verifier said:\n" : "", tail);
+}
+
+static int load_and_pin(struct apply_ctx *c)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	_cleanup_free_ char *log = calloc(1, VERIFIER_LOG_SIZE);
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = c->st.policy,
+		    .kernel_log_buf = log, .kernel_log_size = log ? VERIFIER_LOG_SIZE : 0);
+	struct bpf_program *prog;
+	int err;
+
+	struct bpf_object *obj = bpf_object__open_mem(c->a->data, c->a->len, &oopts);
+	if (!obj)
+		return rt_err(c->rt, errno, "%s: libbpf cannot open the object: %s", c->a->name,
+			      strerror(errno));
+	err = select_object_parts(c, obj, &prog);
+	if (err)
+		goto out;
+	err = bpf_object__load(obj);
+	if (err) {
+		report_refusal(c, err, log ? log : "");
+		goto out;
+	}
+
+	err = pins_remove_dir(c->new_dir);
+	if (err && err != -ENOENT) {
+		rt_err(c->rt, -err, "cannot clear %s: %s", c->new_dir, strerror(-err));
+		goto out;
+	}
+	if (mkdir(c->new_dir, 0700) < 0) {
+		err = rt_err(c->rt, errno, "cannot create %s: %s", c->new_dir, strerror(errno));
+		goto out;
+	}
+	char path[PATH_MAX];
+	struct {
+		const char *map;
+		const char *pin;
+	} maps[] = {
+		{ polrt_meta_str(m, c->policy->rules_map_str), PIN_RULES },
+		{ polrt_meta_str(m, c->policy->reasons_map_str), PIN_REASONS },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(maps) && !err; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].map);
+		err = pins_path(c->new_dir, maps[i].pin, path, sizeof(path));
+		if (!err && bpf_map__pin(map, path))
+			err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
+	}
+	if (!err) {
+		err = pins_path(c->new_dir, PIN_PROG, path, sizeof(path));
+		if (!err && bpf_program__pin(prog, path))
+			err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
+	}
+	size_t blob_len;
+	const void *blob = polrt_artifact_meta_blob(c->a, &blob_len);
+	c->st.meta_len = (uint32_t)blob_len;
+	err = err ?: pins_write_meta(c->rt, c->new_dir, blob, blob_len);
+	err = err ?: pins_write_state(c->rt, c->new_dir, &c->st);
+	if (err)
+		goto out;
+
+	/* the switch: from here on the new version runs */
+	const struct attach_ops *ops = attach_ops_get(c->st.hook);
+	bool same_hook = c->have_old && c->old.hook == c->st.hook;
+	err = ops->attach(c->rt, &c->st, bpf_program__fd(prog), same_hook ? &c->old : NULL,
+			  same_hook ? c->dir : NULL, c->new_dir);
+	if (err)
+		goto out;
+	/* tc records its handle while attaching: store the final state */
+	char state_path[PATH_MAX];
+	if (pins_path(c->new_dir, PIN_STATE, state_path, sizeof(state_path)) == 0)
+		unlink(state_path);
+	err = pins_write_state(c->rt, c->new_dir, &c->st);
+out:
+	bpf_object__close(obj);
+	return err;
+}
+
+int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
+		const struct polrt_apply_opts *opts)
+{
+	struct apply_ctx c = { .rt = rt, .a = a, .opts = opts };
+	struct netns_guard ns = { -1 };
+	int lock_fd = -1, err;
+
+	if (!opts || !opts->ifname || !*opts->ifname)
+		return rt_err(rt, EINVAL, "apply needs a device (--dev)");
+	if (strlen(opts->ifname) >= IF_NAMESIZE)
+		return rt_err(rt, EINVAL, "'%s' is too long for a device name", opts->ifname);
+	c.policy = select_policy(rt, a, opts->policy);
+	if (!c.policy)
+		return -ENOENT;
+	const struct polrt_meta *m = &a->meta;
+	const char *policy_name = polrt_meta_str(m, c.policy->name_str);
+	c.instance = opts->instance ? opts->instance : policy_name;
+	if (!pins_instance_name_ok(c.instance))
+		return rt_err(rt, EINVAL,
+			      "'%s' cannot name an instance (letters, digits, '_' and '-'; at most 63)",
+			      c.instance);
+	if (c.policy->n_progs != 1)
+		return rt_err(rt, ENOTSUP, "policy %s has %u programs; this polctl attaches one",
+			      policy_name, c.policy->n_progs);
+
+	/* what the new version will be */
+	struct polrt_state *st = &c.st;
+	st->magic = POLRT_STATE_MAGIC;
+	st->version = POLRT_STATE_VERSION;
+	st->hook = m->progs[c.policy->first_prog].hook;
+	st->xdp_flags = st->hook == POLC_HOOK_XDP && opts->xdp_generic ? XDP_FLAGS_SKB_MODE : 0;
+	st->applied_at = (uint64_t)time(NULL);
+	snprintf(st->ifname, sizeof(st->ifname), "%s", opts->ifname);
+	snprintf(st->netns, sizeof(st->netns), "%s", opts->netns ? opts->netns : "");
+	snprintf(st->policy, sizeof(st->policy), "%s", policy_name);
+	snprintf(st->artifact, sizeof(st->artifact), "%s", a->name);
+	memcpy(st->artifact_sha256, a->sha256, sizeof(st->artifact_sha256));
+
+	err = pins_prepare_root(rt);
+	if (err)
+		return err;
+	lock_fd = pins_lock(rt);
+	if (lock_fd < 0)
+		return lock_fd;
+
+	err = netns_enter(rt, opts->netns, &ns, &st->netns_dev, &st->netns_ino);
+	if (err)
+		goto out;
+	st->ifindex = if_nametoindex(opts->ifname);
+	if (!st->ifindex) {
+		err = rt_err(rt, ENODEV, "no device %s%s%s", opts->ifname,
+			     opts->netns ? " in network namespace " : "",
+			     opts->netns ? opts->netns : "");
+		goto out;
+	}
+
+	if (pins_dir(rt, c.instance, c.dir, sizeof(c.dir)) ||
+	    snprintf(c.new_dir, sizeof(c.new_dir), "%s/+new-%s", rt->root, c.instance) >=
+		    (int)sizeof(c.new_dir) ||
+	    snprintf(c.old_dir, sizeof(c.old_dir), "%s/+old-%s", rt->root, c.instance) >=
+		    (int)sizeof(c.old_dir)) {
+		err = rt_err(rt, ENAMETOOLONG, "instance name too long");
+		goto out;
+	}
+	struct stat sb;
+	if (stat(c.dir, &sb) == 0) {
+		err = pins_read_state(rt, c.dir, &c.old);
+		if (err) {
+			rt_err(rt, -err, "instance %s exists but its state is unreadable; "
+					 "polctl detach %s removes it",
+			       c.instance, c.instance);
+			goto out;
+		}
+		c.have_old = true;
+		if (c.old.ifindex != st->ifindex || c.old.netns_ino != st->netns_ino ||
+		    c.old.netns_dev != st->netns_dev) {
+			err = rt_err(rt, EBUSY,
+				     "instance %s is attached to %s%s%s; detach it first or apply "
+				     "with another --name",
+				     c.instance, c.old.ifname, c.old.netns[0] ? " in " : "",
+				     c.old.netns);
+			goto out;
+		}
+	}
+	err = check_conflicts(&c);
+	if (err)
+		goto out;
+
+	err = load_and_pin(&c);
+	if (err) {
+		pins_remove_dir(c.new_dir);
+		goto out;
+	}
+
+	/* the old version ran on another hook: the new one runs already, so
+	 * removing the old one leaves no gap */
+	if (c.have_old && c.old.hook != st->hook)
+		attach_ops_get(c.old.hook)->detach(rt, &c.old, c.dir);
+
+	/* the new pins take the instance's name */
+	pins_remove_dir(c.old_dir);
+	if (c.have_old && rename(c.dir, c.old_dir) < 0) {
+		err = rt_err(rt, errno, "cannot move %s aside: %s", c.dir, strerror(errno));
+		goto out;
+	}
+	if (rename(c.new_dir, c.dir) < 0) {
+		err = rt_err(rt, errno, "cannot rename %s: %s", c.new_dir, strerror(errno));
+		if (c.have_old)
+			rename(c.old_dir, c.dir);
+		goto out;
+	}
+	if (c.have_old)
+		pins_remove_dir(c.old_dir);
+	rt_log(rt, POLRT_LOG_INFO, "%s policy %s on %s%s%s (%s)",
+	       c.have_old ? "replaced" : "applied", st->policy, st->ifname,
+	       st->netns[0] ? " in " : "", st->netns, polrt_hook_name(st->hook));
+out:
+	netns_leave(&ns);
+	close(lock_fd);
+	return err;
+}

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * polctl: apply polc artifacts on a node and report what they do.  Parses
+ * arguments, calls libpolrt, prints; nothing else.
+ *
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "sha256.h"
+#include "polrt.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: polctl [options] <command> [arguments]\n"
+	"\n"
+	"commands:\n"
+	"  apply FILE.o --dev IFACE   attach a compiled policy (replacing a running version\n"
+	"                             of it atomically)\n"
+	"        [--netns NAME]       the device is in network namespace NAME (ip netns)\n"
+	"        [--policy NAME]      which policy of the artifact (if it holds several)\n"
+	"        [--name INSTANCE]    name of the applied instance (default: the policy's)\n"
+	"        [--xdp-mode MODE]    native (default) or generic\n"
+	"  detach INSTANCE... | --all take instances off their hooks and remove their pins\n"
+	"  status [INSTANCE]          what is applied where\n"
+	"  stats [INSTANCE]           per-rule and per-reason packet and byte counters\n"
+	"  show FILE.o                what an artifact holds (no root needed)\n"
+	"  version | help\n"
+	"\n"
+	"options:\n"
+	"  -j, --json                 JSON output\n"
+	"  -p, --pretty               indented JSON output\n"
+	"      --root DIR             bpffs directory for pins (default " POLRT_DEFAULT_ROOT ")\n"
+	"  -v, --verbose              more detail, libbpf's messages included\n"
+	"\n"
+	"exit codes: 0 ok, 1 failed, 2 usage\n";
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *command;
+	const char *dev;
+	const char *netns;
+	const char *policy;
+	const char *name;
+	const char *root;
+	bool xdp_generic;
+	bool all;
+	bool json;
+	bool pretty;
+	bool verbose;
+	char **args;
+	int n_args;
+};
+
+static bool g_verbose; /* CLI state only: libbpf's print hook has no context */
+
+static void log_stderr(void *ctx, enum polrt_log_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == POLRT_LOG_ERROR)
+		fprintf(stderr, "polctl: error: %s\n", msg);
+	else if (level == POLRT_LOG_WARN)
+		fprintf(stderr, "polctl: warning: %s\n", msg);
+	else
+		fprintf(stderr, "polctl: %s\n", msg);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[4096];
+
+	if (level != LIBBPF_WARN && !g_verbose)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!g_verbose) {
+		/* the verifier log reaches the user through polrt's own error,
+		 * and an existing clsact qdisc is what we want */
+		if (strstr(line, "PROG LOAD LOG") || strstr(line, "Exclusivity flag on") ||
+		    strstr(line, "-- BEGIN") || strstr(line, "-- END"))
+			return 0;
+	}
+	return fputs(line, stderr);
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("polctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'polctl help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	enum { OPT_DEV = 256, OPT_NETNS, OPT_POLICY, OPT_NAME, OPT_ROOT, OPT_XDP_MODE, OPT_ALL };
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, OPT_DEV },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jpvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DEV:
+			c->dev = optarg;
+			break;
+		case OPT_NETNS:
+			c->netns = optarg;
+			break;
+		case OPT_POLICY:
+			c->policy = optarg;
+			break;
+		case OPT_NAME:
+			c->name = optarg;
+			break;
+		case OPT_ROOT:
+			c->root = optarg;
+			break;
+		case OPT_XDP_MODE:
+			if (strcmp(optarg, "generic") == 0 || strcmp(optarg, "skb") == 0)
+				c->xdp_generic = true;
+			else if (strcmp(optarg, "native") == 0 || strcmp(optarg, "driver") == 0)
+				c->xdp_generic = false;
+			else
+				return usage_error("unknown XDP mode '%s' (native or generic)", optarg);
+			break;
+		case OPT_ALL:
+			c->all = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'p':
+			c->json = c->pretty = true;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'h':
+			c->command = "help";
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command given");
+	c->command = argv[optind++];
+	c->args = argv + optind;
+	c->n_args = argc - optind;
+	return 0;
+}
+
+static const char *time_text(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+	return buf;
+}
+
+/* ---- apply, detach -------------------------------------------------------- */
+
+static int cmd_apply(struct polrt *rt, const struct cli *c)
+{
+	struct polrt_artifact *a = NULL;
+
+	if (c->n_args != 1)
+		return usage_error("apply takes one artifact file");
+	if (!c->dev)
+		return usage_error("apply needs --dev IFACE");
+	if (polrt_artifact_open(rt, c->args[0], &a))
+		return EXIT_FAIL;
+	struct polrt_apply_opts opts = {
+		.sz = sizeof(opts),
+		.ifname = c->dev,
+		.netns = c->netns,
+		.policy = c->policy,
+		.instance = c->name,
+		.xdp_generic = c->xdp_generic,
+	};
+	int err = polrt_apply(rt, a, &opts);
+	polrt_artifact_free(&a);
+	return err ? EXIT_FAIL : 0;
+}
+
+static int cmd_detach(struct polrt *rt, const struct cli *c)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (c->all) {
+		if (c->n_args)
+			return usage_error("detach --all takes no instance names");
+		if (polrt_instances(rt, &names, &n))
+			return EXIT_FAIL;
+		for (size_t i = 0; i < n; i++)
+			if (polrt_detach(rt, names[i]))
+				rc = EXIT_FAIL;
+		polrt_names_free(names, n);
+		return rc;
+	}
+	if (c->n_args == 0)
+		return usage_error("detach needs instance names or --all");
+	for (int i = 0; i < c->n_args; i++)
+		if (polrt_detach(rt, c->args[i]))
+			rc = EXIT_FAIL;
+	return rc;
+}
+
+/* ---- status, stats -------------------------------------------------------- */
+
+static void status_text(const struct polrt_status *s)
+{
+	char when[32];
+
+	printf("%s: policy %s on %s%s%s, %s, %s\n", s->instance, s->policy, s->ifname,
+	       s->netns[0] ? " in netns " : "", s->netns, polrt_hook_name(s->hook),
+	       s->attached ? "attached" : "NOT ATTACHED (device gone or program replaced)");
+	printf("  program %u%s, %u rule%s, default %s, plan %s\n", s->prog_id,
+	       s->xdp_generic ? " (generic XDP)" : "", s->n_rules, s->n_rules == 1 ? "" : "s",
+	       polrt_verdict_name(s->default_verdict), s->plan == POLC_PLAN_LINEAR ? "linear" : "?");
+	printf("  from %s (source sha256 %.16s…) by %s, artifact %s, applied %s\n", s->source,
+	       s->source_sha256, s->compiler, s->artifact,
+	       time_text(s->applied_at, when, sizeof(when)));
+}
+
+static void status_json(struct json_writer *w, const struct polrt_status *s)
+{
+	char when[32];
+
+	json_object_begin(w);
+	json_kv_string(w, "instance", s->instance);
+	json_kv_string(w, "policy", s->policy);
+	json_kv_string(w, "device", s->ifname);
+	json_kv_uint(w, "ifindex", s->ifindex);
+	json_kv_string(w, "netns", s->netns);
+	json_kv_string(w, "hook", polrt_hook_name(s->hook));
+	json_kv_bool(w, "attached", s->attached);
+	json_kv_uint(w, "prog_id", s->prog_id);
+	json_kv_bool(w, "xdp_generic", s->xdp_generic);
+	json_kv_uint(w, "rules", s->n_rules);
+	json_kv_string(w, "default", polrt_verdict_name(s->default_verdict));
+	json_kv_string(w, "plan", s->plan == POLC_PLAN_LINEAR ? "linear" : "?");
+	json_kv_string(w, "source", s->source);
+	json_kv_string(w, "source_sha256", s->source_sha256);
+	json_kv_string(w, "compiler", s->compiler);
+	json_kv_string(w, "artifact", s->artifact);
+	json_kv_string(w, "applied_at", time_text(s->applied_at, when, sizeof(when)));
+	json_object_end(w);
+}
+
+/* The instances a command is about: the one named, or all. */
+static int selected(struct polrt *rt, const struct cli *c, char ***names, size_t *n)
+{
+	if (c->n_args > 1)
+		return usage_error("%s takes at most one instance name", c->command);
+	if (c->n_args == 1) {
+		*names = calloc(1, sizeof(char *));
+		if (!*names || !((*names)[0] = strdup(c->args[0])))
+			return EXIT_FAIL;
+		*n = 1;
+		return 0;
+	}
+	return polrt_instances(rt, names, n) ? EXIT_FAIL : 0;
+}
+
+static int cmd_status(struct polrt *rt, const struct cli *c)
+{
+	char **names;
+	size_t n;
+	int rc = selected(rt, c, &names, &n);
+	struct json_writer w;
+
+	if (rc)
+		return rc;
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_array_begin(&w);
+	} else if (n == 0) {
+		printf("no policy is applied (root %s)\n", c->root ? c->root : POLRT_DEFAULT_ROOT);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct polrt_status s;
+		if (polrt_status(rt, names[i], &s)) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (c->json)
+			status_json(&w, &s);
+		else
+			status_text(&s);
+	}
+	if (c->json) {
+		json_array_end(&w);
+		json_finish(&w);
+	}
+	polrt_names_free(names, n);
+	return rc;
+}
+
+static void stats_text(const struct polrt_stats *s)
+{
+	const struct polrt_status *st = &s->status;
+
+	printf("%s: policy %s on %s%s%s (%s), default %s\n", st->instance, st->policy, st->ifname,
+	       st->netns[0] ? " in netns " : "", st->netns, polrt_hook_name(st->hook),
+	       polrt_verdict_name(st->default_verdict));
+	printf("  %-9s %5s  %-7s %12s %14s  %s\n", "rule", "line", "verdict", "packets", "bytes",
+	       "source");
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct polrt_rule_stats *r = &s->rules[i];
+		char id[16];
+		snprintf(id, sizeof(id), "%u", r->id);
+		printf("  %-9s %5u  %-7s %12llu %14llu  %s\n", id, r->line,
+		       polrt_verdict_name(r->verdict), (unsigned long long)r->counter.packets,
+		       (unsigned long long)r->counter.bytes, r->text);
+	}
+	for (int i = 0; i < POLC_REASON_COUNT_; i++) {
+		const char *verdict = i == POLC_REASON_DEFAULT ? polrt_verdict_name(st->default_verdict)
+				      : i == POLC_REASON_NON_IP ? "pass"
+								: "drop";
+		const char *what = i == POLC_REASON_DEFAULT ? "no rule matched"
+				   : i == POLC_REASON_NON_IP ? "not IPv4/IPv6"
+				   : i == POLC_REASON_TRUNCATED ? "headers cut short"
+								: "impossible header values";
+		printf("  %-9s %5s  %-7s %12llu %14llu  (%s)\n", polrt_reason_name(i), "-", verdict,
+		       (unsigned long long)s->reasons[i].packets,
+		       (unsigned long long)s->reasons[i].bytes, what);
+	}
+}
+
+static void counter_json(struct json_writer *w, const struct polc_counter *c)
+{
+	json_kv_uint(w, "packets", c->packets);
+	json_kv_uint(w, "bytes", c->bytes);
+}
+
+static void stats_json(struct json_writer *w, const struct polrt_stats *s)
+{
+	json_object_begin(w);
+	json_kv_string(w, "instance", s->status.instance);
+	json_kv_string(w, "policy", s->status.policy);
+	json_kv_string(w, "device", s->status.ifname);
+	json_kv_string(w, "netns", s->status.netns);
+	json_kv_string(w, "hook", polrt_hook_name(s->status.hook));
+	json_key(w, "rules");
+	json_array_begin(w);
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct polrt_rule_stats *r = &s->rules[i];
+		json_object_begin(w);
+		json_kv_uint(w, "id", r->id);
+		json_kv_uint(w, "line", r->line);
+		json_kv_uint(w, "column", r->col);
+		json_kv_string(w, "verdict", polrt_verdict_name(r->verdict));
+		json_kv_string(w, "source", r->text);
+		if (*r->label)
+			json_kv_string(w, "label", r->label);
+		counter_json(w, &r->counter);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_key(w, "reasons");
+	json_object_begin(w);
+	for (int i = 0; i < POLC_REASON_COUNT_; i++) {
+		json_key(w, polrt_reason_name(i));
+		json_object_begin(w);
+		counter_json(w, &s->reasons[i]);
+		json_object_end(w);
+	}
+	json_object_end(w);
+	json_object_end(w);
+}
+
+static int cmd_stats(struct polrt *rt, const struct cli *c)
+{
+	char **names;
+	size_t n;
+	int rc = selected(rt, c, &names, &n);
+	struct json_writer w;
+
+	if (rc)
+		return rc;
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_array_begin(&w);
+	} else if (n == 0) {
+		printf("no policy is applied\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct polrt_stats s;
+		if (polrt_stats(rt, names[i], &s)) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (c->json)
+			stats_json(&w, &s);
+		else
+			stats_text(&s);
+		polrt_stats_release(&s);
+	}
+	if (c->json) {
+		json_array_end(&w);
+		json_finish(&w);
+	}
+	polrt_names_free(names, n);
+	return rc;
+}
+
+/* ---- show ----------------------------------------------------------------- */
+
+static int cmd_show(struct polrt *rt, const struct cli *c)
+{
+	struct polrt_artifact *a = NULL;
+	struct json_writer w;
+	char sha[65];
+
+	if (c->n_args != 1)
+		return usage_error("show takes one artifact file");
+	if (polrt_artifact_open(rt, c->args[0], &a))
+		return EXIT_FAIL;
+	const struct polrt_meta *m = polrt_artifact_meta(a);
+	sha256_hex(m->hdr->source_sha256, sha);
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_object_begin(&w);
+		json_kv_string(&w, "source", polrt_meta_str(m, m->hdr->source_str));
+		json_kv_string(&w, "source_sha256", sha);
+		json_kv_string(&w, "compiler", polrt_meta_str(m, m->hdr->compiler_str));
+		json_key(&w, "policies");
+		json_array_begin(&w);
+	} else {
+		printf("%s: compiled from %s (sha256 %s) by %s\n", c->args[0],
+		       polrt_meta_str(m, m->hdr->source_str), sha,
+		       polrt_meta_str(m, m->hdr->compiler_str));
+	}
+	for (uint32_t i = 0; i < m->hdr->n_policies; i++) {
+		const struct polc_meta_policy *p = &m->policies[i];
+		const struct polc_meta_prog *pr = &m->progs[p->first_prog];
+		if (c->json) {
+			json_object_begin(&w);
+			json_kv_string(&w, "name", polrt_meta_str(m, p->name_str));
+			json_kv_string(&w, "hook", polrt_hook_name(pr->hook));
+			json_kv_string(&w, "program", polrt_meta_str(m, pr->name_str));
+			json_kv_string(&w, "default", polrt_verdict_name(p->default_verdict));
+			json_kv_uint(&w, "line", p->line);
+			json_key(&w, "rules");
+			json_array_begin(&w);
+		} else {
+			printf("policy %s (line %u): %s, default %s, %u rule%s\n",
+			       polrt_meta_str(m, p->name_str), p->line, polrt_hook_name(pr->hook),
+			       polrt_verdict_name(p->default_verdict), p->n_rules,
+			       p->n_rules == 1 ? "" : "s");
+		}
+		for (uint32_t j = 0; j < p->n_rules; j++) {
+			const struct polc_meta_rule *r = &m->rules[p->first_rule + j];
+			if (c->json) {
+				json_object_begin(&w);
+				json_kv_uint(&w, "id", r->id);
+				json_kv_uint(&w, "line", r->line);
+				json_kv_string(&w, "verdict", polrt_verdict_name(r->verdict));
+				json_kv_string(&w, "source", polrt_meta_str(m, r->text_str));
+				json_object_end(&w);
+			} else {
+				printf("  %4u  line %-5u %s\n", r->id, r->line,
+				       polrt_meta_str(m, r->text_str));
+			}
+		}
+		if (c->json) {
+			json_array_end(&w);
+			json_object_end(&w);
+		}
+	}
+	if (c->json) {
+		json_array_end(&w);
+		json_object_end(&w);
+		json_finish(&w);
+	}
+	polrt_artifact_free(&a);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	struct polrt *rt = NULL;
+	int rc = parse_args(&c, argc, argv);
+
+	if (rc)
+		return rc;
+	if (strcmp(c.command, "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(c.command, "version") == 0) {
+		printf("polctl %s (libbpf %s)\n", POLC_VERSION, libbpf_version_string());
+		return 0;
+	}
+
+	g_verbose = c.verbose;
+	libbpf_set_print(libbpf_print);
+	struct polrt_opts opts = {
+		.sz = sizeof(opts),
+		.root = c.root,
+		.log = log_stderr,
+		.verbose = c.verbose,
+	};
+	if (polrt_new(&rt, &opts))
+		return usage_error("invalid --root '%s' (an absolute path)", c.root);
+
+	static const struct {
+		const char *name;
+		int (*fn)(struct polrt *, const struct cli *);
+	} commands[] = {
+		{ "apply", cmd_apply },	  { "detach", cmd_detach }, { "status", cmd_status },
+		{ "stats", cmd_stats },	  { "show", cmd_show },
+	};
+	rc = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(c.command, commands[i].name) == 0)
+			rc = commands[i].fn(rt, &c);
+	if (rc < 0)
+		rc = usage_error("unknown command '%s'", c.command);
+	polrt_free(&rt);
+	return rc;
+}

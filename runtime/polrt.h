@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * polrt.h: libpolrt, the node runtime that applies polc artifacts.
+ *
+ * An artifact (the .o polc writes) is self-describing: polrt reads its
+ * ".polc.meta" section, validates every record, and only then hands the
+ * object to libbpf.  Applied policies live under one bpffs directory (the
+ * root, /sys/fs/bpf/polc by default), one sub-directory per instance:
+ *
+ *	<root>/<instance>/prog      the program
+ *	<root>/<instance>/link      the XDP link (XDP only)
+ *	<root>/<instance>/rules     per-rule counters
+ *	<root>/<instance>/reasons   per-reason counters
+ *	<root>/<instance>/meta      a copy of the artifact's metadata
+ *	<root>/<instance>/state     where and how it is attached
+ *
+ * (bpffs reserves names containing a dot, so instance names have none.)
+ *
+ * so a node can be inspected and detached without the artifact file.
+ *
+ * Functions return 0 or a negative errno and say what went wrong in one
+ * line through the context's log callback.  There is no global state: every
+ * call takes the struct polrt it works for.
+ */
+#ifndef POLRT_H
+#define POLRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "polc_contract.h"
+
+#define POLRT_DEFAULT_ROOT "/sys/fs/bpf/polc"
+
+enum polrt_log_level {
+	POLRT_LOG_ERROR,
+	POLRT_LOG_WARN,
+	POLRT_LOG_INFO,
+	POLRT_LOG_DEBUG,
+};
+
+typedef void (*polrt_log_fn)(void *ctx, enum polrt_log_level level,
+			     const char *msg);
+
+struct polrt_opts {
+	size_t sz;        /* sizeof(struct polrt_opts) */
+	const char *root; /* NULL: POLRT_DEFAULT_ROOT */
+	polrt_log_fn log;
+	void *log_ctx;
+	bool verbose; /* pass libbpf's info messages to the log */
+};
+
+struct polrt;
+
+/* A runtime context.  *out is untouched on failure. */
+int polrt_new(struct polrt **out, const struct polrt_opts *opts);
+void polrt_free(struct polrt **rt);
+
+/* ---- metadata ------------------------------------------------------------ */
+
+/* A validated view of a ".polc.meta" blob; pointers point into the blob. */
+struct polrt_meta {
+	const struct polc_meta_header *hdr;
+	const struct polc_meta_policy *policies;
+	const struct polc_meta_prog *progs;
+	const struct polc_meta_rule *rules;
+	const char *strings;
+	uint32_t strings_size;
+};
+
+/*
+ * Check every field and offset of blob[0..len) and fill *m.  On failure
+ * returns -EINVAL and writes the reason into why (a sentence).  Safe on any
+ * input: this is what the artifact fuzzer drives.
+ */
+int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
+		     char *why, size_t why_len);
+
+/* A string of the table (validated by polrt_meta_parse). */
+const char *polrt_meta_str(const struct polrt_meta *m, uint32_t off);
+
+/* The policy called name, or NULL. */
+const struct polc_meta_policy *polrt_meta_policy(const struct polrt_meta *m,
+						  const char *name);
+
+const char *polrt_hook_name(enum polc_hook hook);
+const char *polrt_verdict_name(enum polc_verdict v);
+const char *polrt_reason_name(enum polc_reason r);
+
+/* ---- artifacts ----------------------------------------------------------- */
+
+struct polrt_artifact;
+
+/* Read and validate an artifact file (an ELF object for the BPF target with
+ * a valid ".polc.meta" section). */
+int polrt_artifact_open(struct polrt *rt, const char *path,
+			struct polrt_artifact **out);
+/* The same from memory (the buffer is copied). */
+int polrt_artifact_from_mem(struct polrt *rt, const void *data, size_t len,
+			    const char *name, struct polrt_artifact **out);
+void polrt_artifact_free(struct polrt_artifact **a);
+
+const struct polrt_meta *polrt_artifact_meta(const struct polrt_artifact *a);
+/* The metadata blob as stored in the artifact. */
+const void *polrt_artifact_meta_blob(const struct polrt_artifact *a,
+				     size_t *len);
+
+/* ---- apply, detach ------------------------------------------------------- */
+
+struct polrt_apply_opts {
+	size_t sz;            /* sizeof(struct polrt_apply_opts) */
+	const char *ifname;   /* the device to attach to (required) */
+	const char *netns;    /* a named network namespace (ip netns), or NULL */
+	const char *policy;   /* the policy of the artifact to apply */
+	const char *instance; /* the instance name (NULL: the policy's name) */
+	bool xdp_generic;     /* XDP in generic (skb) mode */
+};
+
+/*
+ * Load one policy of an artifact and attach it.  If the instance already
+ * exists on the same device, the new programs replace the old ones
+ * atomically (no moment without a program); a failure at any point leaves
+ * the previous version running and the node as it was.
+ */
+int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
+		const struct polrt_apply_opts *opts);
+
+/* Detach an instance and remove its pins.  A device or namespace that is
+ * gone is not an error: the pins are removed all the same. */
+int polrt_detach(struct polrt *rt, const char *instance);
+
+/* ---- status, stats ------------------------------------------------------- */
+
+/* What polctl status reports of one instance. */
+struct polrt_status {
+	char instance[64];
+	char policy[64];
+	char ifname[16];
+	char netns[64];
+	uint32_t ifindex;
+	enum polc_hook hook;
+	bool attached;        /* our program is what the hook runs now */
+	uint32_t prog_id;
+	uint64_t applied_at;  /* unix time */
+	char source[128];     /* policy file the artifact came from */
+	char compiler[64];
+	char source_sha256[65];
+	char artifact[128];   /* artifact file name at apply time */
+	uint32_t n_rules;
+	enum polc_verdict default_verdict;
+	enum polc_plan plan;
+	bool xdp_generic;
+};
+
+/* Names of the applied instances, sorted; *names is malloc'd (free with
+ * polrt_names_free). */
+int polrt_instances(struct polrt *rt, char ***names, size_t *n);
+void polrt_names_free(char **names, size_t n);
+
+int polrt_status(struct polrt *rt, const char *instance,
+		 struct polrt_status *st);
+
+/* Counters of one instance, summed over CPUs. */
+struct polrt_rule_stats {
+	uint32_t id;
+	enum polc_verdict verdict;
+	uint32_t line;
+	uint32_t col;
+	const char *text;  /* points into the stats' metadata */
+	const char *label;
+	struct polc_counter counter;
+};
+
+struct polrt_stats {
+	struct polrt_status status;
+	size_t n_rules;
+	struct polrt_rule_stats *rules;
+	struct polc_counter reasons[POLC_REASON_COUNT_];
+	void *meta_blob; /* owns the strings above */
+};
+
+int polrt_stats(struct polrt *rt, const char *instance, struct polrt_stats *s);
+void polrt_stats_release(struct polrt_stats *s);
+
+#endif /* POLRT_H */
