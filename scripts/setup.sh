@@ -10,7 +10,7 @@ packages=(
     libbpf-dev libelf-dev zlib1g-dev # runtime/ (libbpf 1.1, libelf)
     libcmocka-dev                    # unit tests
     bpftool iproute2 nftables        # tests, demo, benchmarks
-    iputils-ping netcat-openbsd      # real traffic in the demo and e2e tests
+    iputils-ping netcat-openbsd jq   # real traffic and JSON checks in e2e tests
 )
 
 missing=()
