@@ -45,6 +45,10 @@ static int find_meta(struct polrt *rt, const char *name, void *data,
 			     name, ehdr.e_machine);
 		goto out;
 	}
+	if (ehdr.e_shoff > len || (uint64_t)ehdr.e_shnum * ehdr.e_shentsize > len - ehdr.e_shoff) {
+		err = rt_err(rt, EINVAL, "%s: truncated ELF object (%zu bytes)", name, len);
+		goto out;
+	}
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0) {
 		err = rt_err(rt, EINVAL, "%s: ELF object without section names", name);
 		goto out;
@@ -85,8 +89,8 @@ int polrt_artifact_from_mem(struct polrt *rt, const void *data, size_t len,
 			    const char *name, struct polrt_artifact **out)
 {
 	struct polrt_artifact *a = calloc(1, sizeof(*a));
-	const void *sec;
-	size_t sec_len;
+	const void *sec = NULL;
+	size_t sec_len = 0;
 	char why[256];
 	int err;
 
