@@ -96,6 +96,16 @@ struct ast_const {
 	bool used;
 	bool resolving; /* cycle detection in check.c */
 	bool bad;       /* its value has errors: uses are not checked again */
+	/* check.c's memos, so constants built from constants cost linear
+	 * time, not exponential: its definition is checked, its kind is
+	 * known, the rule field it was last expanded into, the check it was
+	 * last visited by */
+	bool checked;
+	bool kind_known;
+	unsigned kind;
+	unsigned expanded_in;
+	unsigned visited; /* by the check of which constant, and its result */
+	bool visited_ok;
 };
 
 struct ast_file {

@@ -8,6 +8,7 @@
  * sets, not yet normalised (lower.c does that).  Errors point at the value
  * that is wrong and, where another place explains it, at that place too.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,13 @@ struct check_ctx {
 	struct polc_diags *d;
 	struct arena *a;
 	unsigned rule_errors; /* errors so far in the rule being checked */
+	unsigned field;       /* numbers each rule field evaluated, from 1 */
+	unsigned root;        /* numbers each constant checked, from 1 */
+	/* the constants check_value_shape() is inside, from the one being
+	 * checked, and the references it followed to each: for cycles */
+	struct ast_const *chain[64];
+	const struct ast_value *chain_ref[64];
+	size_t chain_n;
 };
 
 /* ---- tables ------------------------------------------------------------- */
@@ -192,11 +200,15 @@ static unsigned value_kind(struct check_ctx *c, const struct ast_value *v);
 
 static unsigned const_kind(struct check_ctx *c, struct ast_const *k)
 {
-	if (k->resolving)
+	if (k->kind_known)
+		return k->kind;
+	if (k->resolving || !k->value)
 		return 0; /* the cycle is reported by check_consts() */
 	k->resolving = true;
 	unsigned kind = value_kind(c, k->value);
 	k->resolving = false;
+	k->kind_known = true;
+	k->kind = kind;
 	return kind;
 }
 
@@ -256,7 +268,46 @@ static const struct ast_value *resolve_ref(struct check_ctx *c,
 				  k->name);
 		return NULL;
 	}
+	/* a set is a union: a constant adds nothing the second time */
+	if (k->expanded_in == c->field)
+		return NULL;
+	k->expanded_in = c->field;
 	return k->value;
+}
+
+static size_t const_index(struct check_ctx *c, const struct ast_const *k)
+{
+	for (size_t i = 0; i < c->u->ast.consts.n; i++)
+		if (c->u->ast.consts.v[i] == k)
+			return i;
+	return (size_t)-1;
+}
+
+/*
+ * A reference back to the constant being checked (chain[0]) closes a cycle.
+ * It is reported once, when checking the cycle's first constant in the
+ * file, at that constant's reference into the cycle.
+ */
+static void report_cycle(struct check_ctx *c, const struct ast_value *ref)
+{
+	size_t n = c->chain_n < ARRAY_SIZE(c->chain) ? c->chain_n : ARRAY_SIZE(c->chain);
+	size_t root = const_index(c, c->chain[0]);
+	char names[256] = "";
+	size_t len = 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (const_index(c, c->chain[i]) < root)
+			return;
+	if (n == 1) {
+		cerror(c, ref->loc, "constant '%s' refers to itself", c->chain[0]->name);
+		return;
+	}
+	for (size_t i = 1; i < n && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s'%s'",
+					i == 1 ? "" : i == n - 1 ? " and " : ", ",
+					c->chain[i]->name);
+	cerror(c, c->chain_ref[1]->loc, "constant '%s' refers to itself through %s",
+	       c->chain[0]->name, names);
 }
 
 /* A cycle through constants, an empty list or a mixed list in a constant's
@@ -279,14 +330,28 @@ static bool check_value_shape(struct check_ctx *c, const struct ast_value *v)
 			return false;
 		}
 		k->used = true;
+		if (k->bad)
+			return false; /* reported already */
+		if (k->checked)
+			return true; /* and on no cycle, or it would be bad */
 		if (k->resolving) {
-			cerror(c, v->loc, "constant '$%s' refers to itself",
-			       v->name);
+			if (k == c->chain[0])
+				report_cycle(c, v);
 			return false;
 		}
+		if (k->visited == c->root)
+			return k->visited_ok; /* explored already in this check */
+		if (c->chain_n < ARRAY_SIZE(c->chain)) {
+			c->chain[c->chain_n] = k;
+			c->chain_ref[c->chain_n] = v;
+		}
+		c->chain_n++;
 		k->resolving = true;
 		ok = check_value_shape(c, k->value);
 		k->resolving = false;
+		c->chain_n--;
+		k->visited = c->root;
+		k->visited_ok = ok;
 	}
 	return ok;
 }
@@ -304,6 +369,8 @@ static void check_consts(struct check_ctx *c)
 					k->name);
 				polc_diag_related(c->d, d, f->consts.v[j]->loc,
 						  "first defined here");
+				/* uses resolve to the first: no "never used" too */
+				k->used = true;
 				break;
 			}
 		}
@@ -312,9 +379,16 @@ static void check_consts(struct check_ctx *c)
 		struct ast_const *k = f->consts.v[i];
 		unsigned before = c->d->n_errors;
 
+		if (k->bad)
+			continue; /* a lexical error in its value, reported */
 		k->resolving = true;
+		c->root++;
+		c->chain[0] = k;
+		c->chain_n = 1;
 		bool ok = check_value_shape(c, k->value);
+		c->chain_n = 0;
 		k->resolving = false;
+		k->checked = true;
 		unsigned kind = value_kind(c, k->value);
 		if (ok && (kind & VK_ADDR) &&
 		    (kind & ~(unsigned)(VK_ADDR | VK_ANY))) {
@@ -373,16 +447,18 @@ static void add_prefix(struct check_ctx *c, const struct ast_value *v,
 			snprintf(net, sizeof(net), "%u.%u.%u.%u/%u", p.w[0] >> 24,
 				 (p.w[0] >> 16) & 255, (p.w[0] >> 8) & 255,
 				 p.w[0] & 255, p.len);
-		else
-			snprintf(net, sizeof(net), "/%u", p.len);
+		else {
+			uint8_t b[16];
+			char a6[INET6_ADDRSTRLEN];
+			for (unsigned i = 0; i < 16; i++)
+				b[i] = (uint8_t)(p.w[i / 4] >> (24 - 8 * (i % 4)));
+			inet_ntop(AF_INET6, b, a6, sizeof(a6));
+			snprintf(net, sizeof(net), "%s/%u", a6, p.len);
+		}
 		struct polc_diag *d = polc_warning(c->d, POLC_W_HOST_BITS, v->loc,
 						   "prefix has bits set past its length /%u",
 						   p.len);
-		if (v4)
-			polc_diag_hint(c->d, d, "it means %s", net);
-		else
-			polc_diag_hint(c->d, d, "the bits past /%u are ignored",
-				       p.len);
+		polc_diag_hint(c->d, d, "it means %s", net);
 	}
 	vec_push(c->a, &acc->v, p);
 	vec_push(c->a, &acc->locs, v->loc);
@@ -689,10 +765,19 @@ static void eval_icmp_codes(struct check_ctx *c, const struct ast_value *v,
 		ir_byteset_add(&acc->code, (unsigned)v->num);
 		return;
 	case AV_RANGE:
-		if (v->num > 255 || v->num_hi > 255 || v->num > v->num_hi) {
+		if (v->num > 255 || v->num_hi > 255) {
 			cerror(c, v->loc, "ICMP code range %llu-%llu is not within 0 to 255",
 			       (unsigned long long)v->num,
 			       (unsigned long long)v->num_hi);
+			return;
+		}
+		if (v->num > v->num_hi) {
+			struct polc_diag *d = cerror(c, v->loc, "ICMP code range %llu-%llu is empty",
+						     (unsigned long long)v->num,
+						     (unsigned long long)v->num_hi);
+			polc_diag_hint(c->d, d, "write the low end first: %llu-%llu",
+				       (unsigned long long)v->num_hi,
+				       (unsigned long long)v->num);
 			return;
 		}
 		for (uint64_t i = v->num; i <= v->num_hi; i++)
@@ -768,6 +853,24 @@ static void copy_ports(struct check_ctx *c, const struct port_acc *acc,
 		memcpy(out->v, acc->v.v, acc->v.n * sizeof(*out->v));
 }
 
+/* The families in which a per-family set has members. */
+static unsigned families_of(const struct ir_byteset set[IR_NFAMILIES])
+{
+	unsigned f = 0;
+
+	for (int i = 0; i < IR_NFAMILIES; i++)
+		if (!ir_byteset_empty(&set[i]))
+			f |= IR_FAMILY_BIT(i);
+	return f;
+}
+
+/* c, about to evaluate another field of a rule (see resolve_ref()). */
+static struct check_ctx *new_field(struct check_ctx *c)
+{
+	c->field++;
+	return c;
+}
+
 static void check_rule(struct check_ctx *c, struct ast_rule *r)
 {
 	struct ir_rule *ir = arena_alloc(c->a, sizeof(*ir));
@@ -784,7 +887,7 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 	ir->label = r->label;
 
 	if (r->proto)
-		eval_protos(c, r->proto, &protos);
+		eval_protos(new_field(c), r->proto, &protos);
 	else
 		protos.set[IR_V4].any = protos.set[IR_V6].any = true;
 	unsigned proto_families = 0;
@@ -793,11 +896,11 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 			proto_families |= IR_FAMILY_BIT(f);
 
 	if (r->from.addr)
-		eval_addrs(c, r->from.addr, &src);
+		eval_addrs(new_field(c), r->from.addr, &src);
 	else
 		src.any = true;
 	if (r->to.addr)
-		eval_addrs(c, r->to.addr, &dst);
+		eval_addrs(new_field(c), r->to.addr, &dst);
 	else
 		dst.any = true;
 	if (c->rule_errors == 0) {
@@ -820,9 +923,9 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 					  "the rule's protocols include others");
 		}
 		if (r->from.port)
-			eval_ports(c, r->from.port, &sport);
+			eval_ports(new_field(c), r->from.port, &sport);
 		if (r->to.port)
-			eval_ports(c, r->to.port, &dport);
+			eval_ports(new_field(c), r->to.port, &dport);
 	}
 
 	bool icmp_match = r->icmp_type || r->icmp_code;
@@ -839,11 +942,11 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 					  "the rule's protocols include others");
 		}
 		if (c->rule_errors == 0 && r->icmp_type)
-			eval_icmp_types(c, r->icmp_type, &protos, &icmp);
+			eval_icmp_types(new_field(c), r->icmp_type, &protos, &icmp);
 		else
 			icmp.type[IR_V4].any = icmp.type[IR_V6].any = true;
 		if (r->icmp_code)
-			eval_icmp_codes(c, r->icmp_code, &icmp);
+			eval_icmp_codes(new_field(c), r->icmp_code, &icmp);
 		else
 			icmp.code.any = true;
 	} else {
@@ -864,6 +967,18 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 						     family_names[fam_src == IR_FAMILY_BIT(IR_V6)],
 						     family_names[fam_dst == IR_FAMILY_BIT(IR_V6)]);
 			polc_diag_related(c->d, d, r->from.loc, "source given here");
+		} else if (r->icmp_type && families_of(icmp.type) &&
+			   !(fam_src & fam_dst & families_of(icmp.type))) {
+			/* the addresses keep one family, the types the other */
+			unsigned addr = fam_src & fam_dst;
+			struct polc_diag *d = cerror(c, r->icmp_type_loc,
+						     "the rule can never match: its addresses are %s only and its ICMP types exist only for %s",
+						     family_names[addr == IR_FAMILY_BIT(IR_V6)],
+						     addr == IR_FAMILY_BIT(IR_V6) ? "ICMP (IPv4)" : "ICMPv6");
+			bool by_src = fam_src != IR_FAMILIES_ALL;
+			polc_diag_related(c->d, d, by_src ? r->from.loc : r->to.loc,
+					  "%s given here",
+					  by_src ? "source" : "destination");
 		} else {
 			cerror(c, r->loc, "the rule can never match: no address family is left");
 		}
@@ -883,6 +998,38 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 }
 
 /* ---- policies ----------------------------------------------------------- */
+
+/* Do a and the first n bytes of b make the same C identifier ('-' is '_')? */
+static bool same_c_name(const char *a, const char *b, size_t n)
+{
+	if (strlen(a) != n)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (a[k] != b[k] &&
+		    !((a[k] == '-' || a[k] == '_') && (b[k] == '-' || b[k] == '_')))
+			return false;
+	return true;
+}
+
+/*
+ * Besides its program "pol_<name>", codegen.c names a policy's maps and
+ * classify function "pol_<name>_rules", "_reasons" and "_classify": the
+ * suffix by which policy `name` would take one of those names of policy
+ * `owner`, or NULL.
+ */
+static const char *generated_name_clash(const char *owner, const char *name)
+{
+	static const char *const suffixes[] = { "_rules", "_reasons", "_classify" };
+	size_t lo = strlen(owner), ln = strlen(name);
+
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t ls = strlen(suffixes[i]);
+		if (ln == lo + ls && same_c_name(owner, name, lo) &&
+		    same_c_name(suffixes[i], name + lo, ls))
+			return suffixes[i];
+	}
+	return NULL;
+}
 
 static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index)
 {
@@ -914,6 +1061,31 @@ static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index
 			polc_diag_hint(c->d, d, "'-' and '_' name the same program; rename one");
 			break;
 		}
+	}
+	for (size_t j = 0; j < index; j++) {
+		const struct ast_policy *q = f->policies.v[j];
+		const char *owner = q->name, *longer = p->name;
+		const char *sfx = generated_name_clash(owner, longer);
+		if (!sfx) {
+			owner = p->name;
+			longer = q->name;
+			sfx = generated_name_clash(owner, longer);
+		}
+		if (!sfx)
+			continue;
+		char *cname = arena_printf(c->a, "pol_%s", longer);
+		for (char *ch = cname; *ch; ch++)
+			if (*ch == '-')
+				*ch = '_';
+		struct polc_diag *d = cerror(c, p->name_loc,
+					     "policies '%s' and '%s' both need the C name '%s'",
+					     q->name, p->name, cname);
+		polc_diag_related(c->d, d, q->name_loc, "'%s' is defined here", q->name);
+		polc_diag_hint(c->d, d, "the program of policy '%s' is '%s'; '%s' also names the %s of policy '%s'; rename one",
+			       longer, cname, cname,
+			       strcmp(sfx, "_classify") == 0 ? "classify function" : "counter map",
+			       owner);
+		break;
 	}
 
 	/* a skipped statement may have been the attach or the default */
@@ -968,7 +1140,8 @@ int polc_check(struct polc_unit *u)
 
 	for (size_t i = 0; i < f->consts.n; i++) {
 		struct ast_const *k = f->consts.v[i];
-		if (!k->used)
+		/* one with errors has been talked about enough */
+		if (!k->used && !k->bad)
 			polc_warning(c.d, POLC_W_UNUSED, k->loc,
 				     "constant '%s' is never used", k->name);
 	}

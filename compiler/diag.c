@@ -214,8 +214,10 @@ static void render_header(FILE *out, const struct polc_loc *l,
 			severity, msg);
 	else
 		fprintf(out, "%s: %s: %s", loc_file(l), severity, msg);
+	/* a warning class made an error says so, as gcc does */
 	if (wname && *wname)
-		fprintf(out, " [-W%s]", wname);
+		fprintf(out, " [-W%s%s]",
+			strcmp(severity, "error") == 0 ? "error=" : "", wname);
 	fputc('\n', out);
 }
 
@@ -232,7 +234,10 @@ static void render_snippet(FILE *out, const struct polc_loc *l, char mark,
 
 	if (!text)
 		return;
-	fprintf(out, "%5u | %.*s\n", l->line, (int)len, text);
+	/* fwrite, not %.*s: a NUL byte in the line must not cut it short */
+	fprintf(out, "%5u | ", l->line);
+	fwrite(text, 1, len, out);
+	fputc('\n', out);
 	fputs("      | ", out);
 
 	size_t start = l->col ? l->col - 1 : 0;

@@ -11,14 +11,51 @@
 #include "lexer.h"
 
 
-/* The parser's lexer: stops the parse once the error cap is reached. */
+/*
+ * The parser's lexer: stops the parse once the error cap is reached, and
+ * keeps track of list braces.  After a syntax error the parser skips tokens
+ * up to the end of the statement or the policy's '}'; a list's '}' on the
+ * way must not be taken for the policy's, so while recovering the tokens of
+ * an open list, its '}' included, are skipped here.
+ */
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner)
 {
 	struct parse_ctx *c = yyget_extra(scanner);
 
-	if (polc_diags_full(c->diags))
-		return YYEOF;
-	return polc_lex_raw(lval, lloc, scanner);
+	for (;;) {
+		if (polc_diags_full(c->diags))
+			return YYEOF;
+		int tok = polc_lex_raw(lval, lloc, scanner);
+		bool list_close = false;
+
+		if (tok == '{' && !(c->prev_tok[0] == IDENT &&
+				    c->prev_tok[1] == POLICY)) {
+			c->list_depth++;
+		} else if (tok == '}' && c->list_depth) {
+			c->list_depth--;
+			list_close = true;
+		}
+		c->prev_tok[1] = c->prev_tok[0];
+		c->prev_tok[0] = tok;
+		if (tok != YYEOF && c->recovering &&
+		    (c->list_depth || list_close))
+			continue;
+		return tok;
+	}
+}
+
+void parse_resynced(struct parse_ctx *c)
+{
+	c->recovering = false;
+}
+
+/* Did the lexer report an error at or after loc? */
+static bool lex_error_since(const struct parse_ctx *c, struct polc_loc loc)
+{
+	const struct polc_loc *e = &c->lex_error_at;
+
+	return e->line && (e->line > loc.line ||
+			   (e->line == loc.line && e->col >= loc.col));
 }
 
 struct ast_value *ast_value_new(struct parse_ctx *c, enum ast_value_kind k,
@@ -51,6 +88,9 @@ void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
 	k->name = name;
 	k->loc = loc;
 	k->value = value;
+	/* no value: a syntax error; its value is junk after a lexical
+	 * error.  Either is reported already. */
+	k->bad = !value || lex_error_since(c, loc);
 	vec_push(c->arena, &c->unit->ast.consts, k);
 }
 
@@ -183,6 +223,13 @@ void parse_rule_end(struct parse_ctx *c, struct polc_loc loc)
 
 	if (!r || !c->policy)
 		return;
+	if (lex_error_since(c, r->verdict_loc)) {
+		/* the error is reported; checking the junk values it left
+		 * (a number clamped, an address zeroed) would only add more */
+		c->rule = NULL;
+		c->policy->syntax_errors = true;
+		return;
+	}
 	r->loc = polc_loc_span(r->verdict_loc, loc);
 	vec_push(c->arena, &c->policy->rules, r);
 	c->rule = NULL;

@@ -23,7 +23,20 @@ struct parse_ctx {
 	uint32_t col;
 	char last_text[48];
 	bool at_eof_newline; /* the final NL before EOF was produced */
+	/* where the lexer last reported an error (line 0: never): a rule or
+	 * constant with a lexical error is not checked, its values are junk */
+	struct polc_loc lex_error_at;
+	/* error recovery: a syntax error was reported and the parser is
+	 * skipping to the end of the statement */
+	bool recovering;
+	/* braces: how many list '{' are open, and the last two tokens (a
+	 * policy's '{' follows "policy NAME") */
+	unsigned list_depth;
+	int prev_tok[2];
 };
+
+/* The parser resynchronised at the end of a statement. */
+void parse_resynced(struct parse_ctx *c);
 
 void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
 		 struct ast_value *value);

@@ -47,6 +47,7 @@ int polc_lex_raw(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
 }
 
 %code {
+#include <limits.h>
 #include <string.h>
 
 #include "parse.h"
@@ -90,21 +91,25 @@ top
 	| ';'
 	| const_decl
 	| policy_decl
-	| error NL                       { yyerrok; }
+	| error NL                       { parse_resynced(ctx); yyerrok; }
 	;
 
 const_decl
 	: CONST IDENT '=' value end      { parse_const(ctx, $2, @2, $4); }
+	/* still defined (as bad), so its uses are not unknown constants */
+	| CONST IDENT error end          { parse_const(ctx, $2, @2, NULL); }
 	;
 
+/* The end of a statement: after a syntax error in the statement, the next
+ * one is parsed (and its errors reported) afresh. */
 end
-	: NL
-	| ';'
+	: NL                             { parse_resynced(ctx); yyerrok; }
+	| ';'                            { parse_resynced(ctx); yyerrok; }
 	;
 
 policy_decl
 	: POLICY IDENT '{'               { parse_policy_begin(ctx, $2, @2, @1); }
-	  policy_body '}'                { parse_policy_end(ctx, @$); }
+	  policy_body '}'                { parse_policy_end(ctx, @$); parse_resynced(ctx); yyerrok; }
 	;
 
 policy_body
@@ -184,9 +189,9 @@ nls
 
 scalar
 	: IPV4                           { $$ = $1; $$->prefix_len = -1; }
-	| IPV4 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > 255 ? 255 : $3); $$->prefix_loc = @3; $$->loc = @$; }
+	| IPV4 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > INT_MAX ? INT_MAX : $3); $$->prefix_loc = @3; $$->loc = @$; }
 	| IPV6                           { $$ = $1; $$->prefix_len = -1; }
-	| IPV6 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > 255 ? 255 : $3); $$->prefix_loc = @3; $$->loc = @$; }
+	| IPV6 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > INT_MAX ? INT_MAX : $3); $$->prefix_loc = @3; $$->loc = @$; }
 	| NUMBER                         { $$ = ast_value_new(ctx, AV_NUMBER, @1); $$->num = $1; }
 	| NUMBER '-' NUMBER              { $$ = ast_value_new(ctx, AV_RANGE, @$); $$->num = $1; $$->num_hi = $3; }
 	| IDENT                          { $$ = ast_value_new(ctx, AV_IDENT, @1); $$->name = $1; }
@@ -246,7 +251,19 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	int len = 0;
 	(void)scanner;
 
+	ctx->recovering = true;
 	token_name(got, what, sizeof(what));
+	if (got == YYSYMBOL_YYEOF && ctx->policy && ctx->policy->syntax_errors)
+		return 0; /* a '}' was likely lost skipping a broken statement */
+	if (got == YYSYMBOL_YYEOF && ctx->policy && !ctx->list_depth) {
+		/* the usual cause; the tokens that could also come are many */
+		struct polc_diag *d = polc_error(ctx->diags, *yypcontext_location(yyctx),
+						 "unexpected end of file, expected '}' to close policy '%s'",
+						 ctx->policy->name);
+		polc_diag_related(ctx->diags, d, ctx->policy->name_loc,
+				  "the policy starts here");
+		return 0;
+	}
 	if (got == YYSYMBOL_IDENT || got == YYSYMBOL_NUMBER ||
 	    got == YYSYMBOL_IPV4 || got == YYSYMBOL_IPV6 || got == YYSYMBOL_REF)
 		len += snprintf(msg + len, sizeof(msg) - (size_t)len,
