@@ -104,6 +104,12 @@ static const char *rule_text(struct polc_unit *u, struct polc_loc loc)
 			space = true;
 			continue;
 		}
+		if (quoted && ch == '\\' && i + 1 < end) {
+			/* an escape in a string: \" does not end it */
+			strbuf_putc(&sb, ch);
+			strbuf_putc(&sb, src->text[++i]);
+			continue;
+		}
 		if (ch == '"')
 			quoted = !quoted;
 		if (!quoted && (ch == ' ' || ch == '\t' || ch == '\n' ||
