@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * polc-bench: what a compiled policy costs per packet, next to the floor.
+ *
+ * Every case is a policy (a sample, or one generated with N mixed rules)
+ * compiled with libpolc, loaded, and run with BPF_PROG_TEST_RUN over a few
+ * packets, each chosen to be decided by a known rule (the first, the last,
+ * none); the counters are read afterwards to check that the intended rule
+ * did decide.  The floor is an XDP program that only returns XDP_PASS,
+ * measured in the same run.  polc compile time (clang included) is measured
+ * for each generated size.
+ *
+ *	polc-bench [--repeat N] [--runs R] [--sizes 1,10,100,1000] [--samples DIR]
+ *
+ * The figure of a case is the median over R runs of the kernel's average
+ * over N repeats (ns per packet).
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pktgen.h"
+#include "polc.h"
+#include "polc_contract.h"
+#include "strbuf.h"
+
+struct opts {
+	unsigned repeat;
+	unsigned runs;
+	unsigned sizes[16];
+	unsigned n_sizes;
+	const char *samples;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("polc-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over runs of the kernel's average ns per run of prog on pkt. */
+static uint32_t measure(int prog_fd, const struct pkt *k, const struct opts *o,
+			int *retval)
+{
+	uint32_t d[64];
+	unsigned runs = o->runs < 64 ? o->runs : 64;
+
+	for (unsigned i = 0; i < runs; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = k->data,
+			    .data_size_in = (uint32_t)k->len, .repeat = o->repeat);
+		if (bpf_prog_test_run_opts(prog_fd, &t))
+			die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		d[i] = t.duration;
+		*retval = (int)t.retval;
+	}
+	qsort(d, runs, sizeof(d[0]), cmp_u32);
+	return d[runs / 2];
+}
+
+/* The floor: an XDP program that returns XDP_PASS and nothing else. */
+static int load_floor(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_pass_floor", "GPL", insns, 2, NULL);
+
+	if (fd < 0)
+		die("cannot load the XDP_PASS floor: %s (root?)", strerror(errno));
+	return fd;
+}
+
+/* ---- policies ------------------------------------------------------------- */
+
+struct loaded {
+	struct bpf_object *obj;
+	int prog_fd;
+	int rules_fd;
+	int reasons_fd;
+	double compile_s;
+	size_t insns;
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* Compile src (policy "name") with libpolc and load it. */
+static void load_policy(const char *file, const char *text, size_t len,
+			const char *policy, struct loaded *l)
+{
+	struct polc_unit *u = NULL;
+	char out[] = "/tmp/polc-bench-XXXXXX";
+	int fd = mkstemp(out);
+
+	if (fd < 0)
+		die("mkstemp: %s", strerror(errno));
+	close(fd);
+	double t0 = now_s();
+	int err = polc_unit_new(&u, file, text, len);
+	err = err ?: polc_front(u);
+	struct polc_build_opts bo = { .sz = sizeof(bo) };
+	err = err ?: polc_build(u, &bo, out);
+	l->compile_s = now_s() - t0;
+	if (err) {
+		polc_unit_render_diags(u, stderr);
+		die("cannot compile %s", file);
+	}
+	polc_unit_free(&u);
+
+	l->obj = bpf_object__open_file(out, NULL);
+	if (!l->obj || bpf_object__load(l->obj))
+		die("cannot load %s: %s", file, strerror(errno));
+	unlink(out);
+
+	char name[128];
+	snprintf(name, sizeof(name), "pol_%s", policy);
+	for (char *p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	struct bpf_program *prog = bpf_object__find_program_by_name(l->obj, name);
+	if (!prog)
+		die("%s: no program %s", file, name);
+	l->prog_fd = bpf_program__fd(prog);
+	l->insns = bpf_program__insn_cnt(prog);
+	char map[160];
+	snprintf(map, sizeof(map), "%s_rules", name);
+	l->rules_fd = bpf_map__fd(bpf_object__find_map_by_name(l->obj, map));
+	snprintf(map, sizeof(map), "%s_reasons", name);
+	l->reasons_fd = bpf_map__fd(bpf_object__find_map_by_name(l->obj, map));
+}
+
+static uint64_t counter(int map_fd, uint32_t index)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct polc_counter v[512];
+	uint64_t sum = 0;
+
+	if (ncpu > 512 || bpf_map_lookup_elem(map_fd, &index, v))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+/*
+ * Run one packet and check it was decided by rule `rule` (0: by the default).
+ * Prints one row.
+ */
+static void bench_packet(const char *label, const char *what, struct loaded *l,
+			 const struct pkt *k, uint32_t rule, uint32_t floor_ns,
+			 const struct opts *o)
+{
+	int map = rule ? l->rules_fd : l->reasons_fd;
+	uint32_t index = rule ? rule - 1 : POLC_REASON_DEFAULT;
+	uint64_t before = counter(map, index);
+	int retval;
+	uint32_t ns = measure(l->prog_fd, k, o, &retval);
+	uint64_t after = counter(map, index);
+
+	if (after - before != (uint64_t)o->repeat * o->runs)
+		die("%s %s: the packet was not decided by %s %u (counted %llu of %llu)", label,
+		    what, rule ? "rule" : "the default", rule,
+		    (unsigned long long)(after - before),
+		    (unsigned long long)o->repeat * o->runs);
+	printf("| %-22s | %-30s | %5zu | %6u | %5.2f |\n", label, what, l->insns, ns,
+	       floor_ns ? (double)ns / floor_ns : 0.0);
+	fflush(stdout);
+}
+
+/* ---- generated policies ---------------------------------------------------- */
+
+/*
+ * Rule i of a generated policy.  Kinds rotate: an IPv4 prefix, TCP ports to
+ * a prefix, an IPv6 prefix with a UDP port range, and a TCP 5-field rule.
+ * Every rule's source is unique (10.A.B.0/24 or 2001:db8:A:B::/64 from i),
+ * so the packet built for rule i is decided by rule i and no other.
+ */
+static void gen_rule(struct strbuf *sb, unsigned i)
+{
+	unsigned a = (i >> 8) & 255, b = i & 255, hi = i >> 16;
+
+	switch (i % 4) {
+	case 0:
+		strbuf_printf(sb, "    drop from 10.%u.%u.0/24\n", a + 16 * hi, b);
+		break;
+	case 1:
+		strbuf_printf(sb, "    pass tcp from 10.%u.%u.0/24 to port { 80, 443 }\n",
+			      a + 16 * hi, b);
+		break;
+	case 2:
+		strbuf_printf(sb, "    pass udp from 2001:db8:%x:%x::/64 to port 1000-2000\n",
+			      a + 16 * hi, b);
+		break;
+	case 3:
+		strbuf_printf(sb,
+			      "    drop tcp from 10.%u.%u.7 port 1024-65535 to 192.0.2.0/24 port 22\n",
+			      a + 16 * hi, b);
+		break;
+	}
+}
+
+static void gen_packet(struct pkt *k, unsigned i)
+{
+	unsigned a = ((i >> 8) & 255) + 16 * (i >> 16), b = i & 255;
+	char src[64];
+
+	switch (i % 4) {
+	case 0:
+		snprintf(src, sizeof(src), "10.%u.%u.1", a, b);
+		pkt_udp4(k, src, "192.0.2.1", 5000, 53, 16);
+		break;
+	case 1:
+		snprintf(src, sizeof(src), "10.%u.%u.1", a, b);
+		pkt_tcp4(k, src, "192.0.2.1", 40000, 443, PKT_TCP_SYN, 0);
+		break;
+	case 2:
+		snprintf(src, sizeof(src), "2001:db8:%x:%x::1", a, b);
+		pkt_udp6(k, src, "2001:db8:ffff::1", 5000, 1500, 16);
+		break;
+	case 3:
+		snprintf(src, sizeof(src), "10.%u.%u.7", a, b);
+		pkt_tcp4(k, src, "192.0.2.9", 40000, 22, PKT_TCP_SYN, 0);
+		break;
+	}
+}
+
+static void bench_generated(unsigned n, uint32_t floor_ns, const struct opts *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct loaded l;
+	struct pkt k;
+	char label[64];
+
+	strbuf_printf(&sb, "policy gen {\n    attach xdp\n    default pass\n");
+	for (unsigned i = 0; i < n; i++)
+		gen_rule(&sb, i);
+	strbuf_puts(&sb, "}\n");
+	load_policy("gen.pol", strbuf_str(&sb), sb.len, "gen", &l);
+	snprintf(label, sizeof(label), "generated, %u rule%s", n, n == 1 ? "" : "s");
+
+	gen_packet(&k, 0);
+	bench_packet(label, "decided by rule 1", &l, &k, 1, floor_ns, o);
+	if (n > 1) {
+		gen_packet(&k, n - 1);
+		char what[64];
+		snprintf(what, sizeof(what), "decided by rule %u (last)", n);
+		bench_packet(label, what, &l, &k, n, floor_ns, o);
+	}
+	pkt_tcp4(&k, "172.16.0.1", "192.0.2.1", 40000, 443, PKT_TCP_SYN, 0);
+	bench_packet(label, "no rule matches (default)", &l, &k, 0, floor_ns, o);
+	fprintf(stderr, "polc-bench: %u rules: polc compile %.3f s (clang included), %zu insns\n",
+		n, l.compile_s, l.insns);
+	bpf_object__close(l.obj);
+	strbuf_release(&sb);
+}
+
+/* ---- samples ---------------------------------------------------------------- */
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		die("cannot open %s: %s", path, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	*len = sb.len;
+	return strbuf_steal(&sb);
+}
+
+struct sample_case {
+	const char *file;
+	const char *policy;
+	const char *what;
+	uint32_t rule; /* 0: the default */
+	void (*build)(struct pkt *k);
+};
+
+static void syn_web(struct pkt *k)
+{
+	pkt_tcp4(k, "203.0.113.5", "192.0.2.10", 40000, 443, PKT_TCP_SYN, 0);
+}
+
+static void syn_telnet(struct pkt *k)
+{
+	pkt_tcp4(k, "203.0.113.5", "192.0.2.10", 40000, 23, PKT_TCP_SYN, 0);
+}
+
+static void syn_ssh6_admin(struct pkt *k)
+{
+	pkt_tcp6(k, "2001:db8:a::5", "2001:db8::10", 40000, 22, PKT_TCP_SYN, 0);
+}
+
+static void ping_other(struct pkt *k)
+{
+	pkt_icmp4(k, "203.0.113.5", "192.0.2.10", 8, 0, 56);
+}
+
+static void https_out(struct pkt *k)
+{
+	pkt_tcp4(k, "10.1.2.3", "93.184.216.34", 40000, 443, PKT_TCP_SYN, 0);
+}
+
+static void smtp_out(struct pkt *k)
+{
+	pkt_tcp4(k, "10.1.2.3", "93.184.216.34", 40000, 25, PKT_TCP_SYN, 0);
+}
+
+static const struct sample_case samples[] = {
+	{ "quickstart.pol", "web", "tcp to 443 (rule 3)", 3, syn_web },
+	{ "quickstart.pol", "web", "tcp to 23 (default)", 0, syn_telnet },
+	{ "ssh-icmp.pol", "bastion", "ssh from admins, IPv6 (rule 7)", 7, syn_ssh6_admin },
+	{ "ssh-icmp.pol", "bastion", "ping from elsewhere (rule 6)", 6, ping_other },
+	{ "egress.pol", "workload-out", "https out (rule 5)", 5, https_out },
+	{ "egress.pol", "workload-out", "smtp out (default)", 0, smtp_out },
+};
+
+static void bench_samples(uint32_t floor_ns, const struct opts *o)
+{
+	const char *loaded_file = NULL;
+	struct loaded l = { 0 };
+
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		const struct sample_case *s = &samples[i];
+		if (!loaded_file || strcmp(loaded_file, s->file) != 0) {
+			if (loaded_file)
+				bpf_object__close(l.obj);
+			char path[1024];
+			size_t len;
+			snprintf(path, sizeof(path), "%s/%s", o->samples, s->file);
+			char *text = read_all(path, &len);
+			load_policy(s->file, text, len, s->policy, &l);
+			free(text);
+			loaded_file = s->file;
+		}
+		struct pkt k;
+		s->build(&k);
+		bench_packet(s->file, s->what, &l, &k, s->rule, floor_ns, o);
+	}
+	if (loaded_file)
+		bpf_object__close(l.obj);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .repeat = 1000000, .runs = 5, .sizes = { 1, 10, 100, 1000 }, .n_sizes = 4,
+			  .samples = "samples" };
+	static const struct option lopts[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "samples", required_argument, NULL, 'S' },
+		{ 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "r:n:s:S:", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			o.repeat = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			o.runs = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's': {
+			o.n_sizes = 0;
+			for (char *t = strtok(optarg, ","); t && o.n_sizes < 16; t = strtok(NULL, ","))
+				o.sizes[o.n_sizes++] = (unsigned)strtoul(t, NULL, 10);
+			break;
+		}
+		case 'S':
+			o.samples = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: polc-bench [--repeat N] [--runs R] [--sizes 1,10,...] [--samples DIR]\n");
+			return 2;
+		}
+	}
+	if (!o.repeat || !o.runs)
+		die("--repeat and --runs must be positive");
+	libbpf_set_print(libbpf_quiet);
+	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
+
+	int floor_fd = load_floor();
+	struct pkt k;
+	int retval;
+	pkt_tcp4(&k, "203.0.113.5", "192.0.2.10", 40000, 443, PKT_TCP_SYN, 0);
+	uint32_t floor_ns = measure(floor_fd, &k, &o, &retval);
+
+	printf("BPF_PROG_TEST_RUN, %u repeats, median of %u runs; floor = XDP_PASS program\n\n",
+	       o.repeat, o.runs);
+	printf("| %-22s | %-30s | %5s | %6s | %5s |\n", "case", "packet", "insns", "ns/pkt",
+	       "x floor");
+	printf("|%s|%s|%s|%s|%s|\n", "------------------------", "--------------------------------",
+	       "-------", "--------", "-------");
+	printf("| %-22s | %-30s | %5d | %6u | %5.2f |\n", "XDP_PASS (floor)", "tcp syn", 2, floor_ns,
+	       1.0);
+	bench_samples(floor_ns, &o);
+	for (unsigned i = 0; i < o.n_sizes; i++)
+		bench_generated(o.sizes[i], floor_ns, &o);
+	/* the floor again: the machine's state did not drift during the run */
+	uint32_t floor_end = measure(floor_fd, &k, &o, &retval);
+	printf("| %-22s | %-30s | %5d | %6u | %5.2f |\n", "XDP_PASS (floor, again)", "tcp syn", 2,
+	       floor_end, floor_ns ? (double)floor_end / floor_ns : 0.0);
+	close(floor_fd);
+	return 0;
+}
