@@ -8,7 +8,8 @@
  * and passed by the caller.
  *
  * Semantics (see docs/language.md, "What a packet is"):
- *  - up to two VLAN tags (802.1Q, 802.1ad) are skipped;
+ *  - up to two VLAN tags (802.1Q, 802.1ad, 0x9100) are skipped; a frame with
+ *    more is malformed (what it carries cannot be seen, so it cannot pass);
  *  - IPv4 options are skipped; IHL < 5, a total length shorter than the
  *    header or a version that disagrees with the ethertype is malformed;
  *  - up to POLC_MAX_EXT_HDRS IPv6 extension headers are walked; more is
@@ -25,6 +26,7 @@
 #define POLC_ETH_P_IPV6 0x86DD
 #define POLC_ETH_P_8021Q 0x8100
 #define POLC_ETH_P_8021AD 0x88A8
+#define POLC_ETH_P_QINQ1 0x9100 /* pre-standard QinQ */
 
 #define POLC_IPPROTO_HOPOPTS 0
 #define POLC_IPPROTO_ICMP 1
@@ -261,6 +263,12 @@ done:
  * (it can exceed data_end - data on tc, where only the head is linear).
  * Returns POLC_PARSE_OK or the enum polc_reason that decides the packet.
  */
+static __always_inline int polc_is_vlan(__u16 proto)
+{
+	return proto == POLC_ETH_P_8021Q || proto == POLC_ETH_P_8021AD ||
+	       proto == POLC_ETH_P_QINQ1;
+}
+
 static __always_inline int polc_parse(struct polc_pkt *p, void *data,
 				      void *data_end, __u32 frame_len)
 {
@@ -274,7 +282,7 @@ static __always_inline int polc_parse(struct polc_pkt *p, void *data,
 
 #pragma unroll
 	for (int i = 0; i < POLC_MAX_VLAN_TAGS; i++) {
-		if (proto != POLC_ETH_P_8021Q && proto != POLC_ETH_P_8021AD)
+		if (!polc_is_vlan(proto))
 			break;
 		struct polc_vlanhdr *vh = data + off;
 		if ((void *)(vh + 1) > data_end)
@@ -283,6 +291,8 @@ static __always_inline int polc_parse(struct polc_pkt *p, void *data,
 		off += sizeof(*vh);
 	}
 
+	if (polc_is_vlan(proto))
+		return POLC_REASON_MALFORMED; /* a third tag */
 	if (frame_len < off)
 		return POLC_REASON_TRUNCATED;
 	if (proto == POLC_ETH_P_IP)

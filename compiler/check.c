@@ -591,12 +591,20 @@ struct proto_acc {
 	struct ir_byteset set[IR_NFAMILIES];
 };
 
+/* IPv6 extension headers: the parser walks past them to the protocol they
+ * carry, so in IPv6 a rule can never see them as the protocol. */
+static bool ipv6_extension(unsigned proto)
+{
+	return proto == 0 || proto == 43 || proto == 44 || proto == 51 ||
+	       proto == 60 || proto == 135;
+}
+
 static void add_proto(struct proto_acc *acc, unsigned proto)
 {
 	/* icmp exists only for IPv4 and icmpv6 only for IPv6 */
 	if (proto != PROTO_ICMPV6)
 		ir_byteset_add(&acc->set[IR_V4], proto);
-	if (proto != PROTO_ICMP)
+	if (proto != PROTO_ICMP && !ipv6_extension(proto))
 		ir_byteset_add(&acc->set[IR_V6], proto);
 }
 

@@ -133,7 +133,8 @@ static void test_vlan_tagged_arp_is_non_ip(void **state)
 	expect_reason(parse, &k, PASS, POLC_REASON_NON_IP);
 }
 
-static void test_three_vlan_tags_are_not_looked_through(void **state)
+/* what a third tag hides cannot be matched, so it must not pass as non-IP */
+static void test_three_vlan_tags_are_malformed(void **state)
 {
 	struct pkt k;
 
@@ -145,7 +146,7 @@ static void test_three_vlan_tags_are_not_looked_through(void **state)
 	pkt_ipv4(&k, &(struct pkt_ip){ .src = A4, .dst = B4 });
 	pkt_tcp(&k, &(struct pkt_tcp){ .sport = 1000, .dport = 80 });
 	pkt_finish(&k);
-	expect_reason(parse, &k, PASS, POLC_REASON_NON_IP);
+	expect_prefilter_drop(&k, POLC_REASON_MALFORMED);
 }
 
 static void test_bare_ethernet_header_with_ip_ethertype_is_truncated(void **state)
@@ -191,6 +192,10 @@ static void tag(struct pkt *k, unsigned combo)
 		pkt_vlan(k, PKT_ETH_P_8021Q, 0x2000 | 400);
 		pkt_vlan(k, PKT_ETH_P_8021Q, 401);
 		break;
+	case 5: /* pre-standard QinQ */
+		pkt_vlan(k, 0x9100, 500);
+		pkt_vlan(k, PKT_ETH_P_8021Q, 501);
+		break;
 	}
 }
 
@@ -198,7 +203,7 @@ static void test_vlan_tagged_frames_match_like_untagged(void **state)
 {
 	struct pkt k;
 
-	for (unsigned combo = 0; combo < 5; combo++) {
+	for (unsigned combo = 0; combo < 6; combo++) {
 		pkt_init(&k);
 		pkt_eth(&k);
 		tag(&k, combo);
@@ -887,7 +892,7 @@ int main(void)
 		cmocka_unit_test(test_arp_passes_as_non_ip),
 		cmocka_unit_test(test_other_ethertypes_pass_as_non_ip),
 		cmocka_unit_test(test_vlan_tagged_arp_is_non_ip),
-		cmocka_unit_test(test_three_vlan_tags_are_not_looked_through),
+		cmocka_unit_test(test_three_vlan_tags_are_malformed),
 		cmocka_unit_test(test_bare_ethernet_header_with_ip_ethertype_is_truncated),
 		cmocka_unit_test(test_vlan_tagged_frames_match_like_untagged),
 		cmocka_unit_test(test_ipv4_options_are_skipped),

@@ -107,6 +107,22 @@ static void test_icmpv6_is_ipv6_only(void **state)
 	assert_true(ir_byteset_empty(&r->proto[IR_V4]));
 }
 
+/* in IPv6 the parser walks past extension headers: they never are the
+ * protocol a rule sees there */
+static void test_ipv6_extension_protocols_are_ipv4_only(void **state)
+{
+	_cleanup_unit_ struct polc_unit *u = lowered(T_POLICY("\tpass { ah, 44, 0 }\n\tpass { ah, esp }\n"));
+	const struct ir_rule *r = t_rule(u, 0);
+
+	assert_int_equal(r->families, IR_FAMILY_BIT(IR_V4));
+	assert_int_equal(bytes_count(&r->proto[IR_V4]), 3);
+	assert_true(ir_byteset_empty(&r->proto[IR_V6]));
+	r = t_rule(u, 1);
+	assert_int_equal(r->families, IR_FAMILIES_ALL);
+	assert_true(ir_byteset_has(&r->proto[IR_V6], 50));
+	assert_false(ir_byteset_has(&r->proto[IR_V6], 51));
+}
+
 static void test_tcp_udp_in_both_families(void **state)
 {
 	_cleanup_unit_ struct polc_unit *u = lowered(T_POLICY("\tpass { tcp, udp, 132 }\n"));
@@ -336,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_rule_without_matches_is_any),
 		cmocka_unit_test(test_icmp_is_ipv4_only),
 		cmocka_unit_test(test_icmpv6_is_ipv6_only),
+		cmocka_unit_test(test_ipv6_extension_protocols_are_ipv4_only),
 		cmocka_unit_test(test_tcp_udp_in_both_families),
 		cmocka_unit_test(test_echo_request_number_per_family),
 		cmocka_unit_test(test_type_known_in_one_family_only_narrows_the_rule),
