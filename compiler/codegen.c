@@ -228,20 +228,28 @@ static void emit_linear_classify(struct polc_unit *u, const struct ir_policy *p)
 	struct strbuf *out = &u->gen_c;
 
 	/*
-	 * A global function: the verifier checks it once, on its own, with
-	 * *p unknown.  Inlined, it would be walked again for every way
+	 * Out of line, a global function: the verifier checks it once, on its
+	 * own, with *p unknown.  Inlined, it is walked again for every way
 	 * through the parser (each leaves other known field values behind),
 	 * and a policy of a few hundred rules would exceed the verifier's
-	 * budget.  A global function's pointer argument may be NULL.
+	 * budget; plan.c chooses.  A global function's pointer argument may
+	 * be NULL.
 	 */
-	strbuf_printf(out,
-		      "/* Rules in source order; the first that matches decides.  Not inlined:\n"
-		      " * the verifier checks a global function once, not once per parser path. */\n"
-		      "__attribute__((noinline)) __u32 %s_classify(const struct polc_pkt *p)\n"
-		      "{\n"
-		      "\tif (!p)\n"
-		      "\t\treturn 0;\n",
-		      p->cname);
+	if (p->classify_inline)
+		strbuf_printf(out,
+			      "/* Rules in source order; the first that matches decides. */\n"
+			      "static __always_inline __u32 %s_classify(const struct polc_pkt *p)\n"
+			      "{\n",
+			      p->cname);
+	else
+		strbuf_printf(out,
+			      "/* Rules in source order; the first that matches decides.  Not inlined:\n"
+			      " * the verifier checks a global function once, not once per parser path. */\n"
+			      "__attribute__((noinline)) __u32 %s_classify(const struct polc_pkt *p)\n"
+			      "{\n"
+			      "\tif (!p)\n"
+			      "\t\treturn 0;\n",
+			      p->cname);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct ir_rule *r = &p->rules[i];
 

@@ -107,6 +107,9 @@ struct ir_policy {
 	size_t n_rules;
 	struct ir_rule *rules;
 	enum polc_plan plan; /* plan.c */
+	/* plan.c: the classify function is inlined into the program (fast),
+	 * or a global function the verifier checks once (large policies) */
+	bool classify_inline;
 };
 
 struct ir_unit {
