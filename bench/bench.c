@@ -13,12 +13,16 @@
  *	polc-bench [--repeat N] [--runs R] [--sizes 1,10,100,1000] [--samples DIR]
  *
  * The figure of a case is the median over R runs of the kernel's average
- * over N repeats (ns per packet).
+ * over N repeats (ns per packet).  The machine's speed drifts (a VM), so
+ * the floor is measured again right before every case, interleaved run by
+ * run, and each ratio is against that adjacent floor.  The process is
+ * pinned to one CPU.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,22 +72,38 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median over runs of the kernel's average ns per run of prog on pkt. */
-static uint32_t measure(int prog_fd, const struct pkt *k, const struct opts *o,
-			int *retval)
+static uint32_t run_once(int prog_fd, const struct pkt *k, unsigned repeat, int *retval)
 {
-	uint32_t d[64];
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = k->data, .data_size_in = (uint32_t)k->len,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &t))
+		die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+	*retval = (int)t.retval;
+	return t.duration;
+}
+
+/*
+ * Median over runs of the kernel's average ns per run of prog on pkt, and
+ * (if floor_fd >= 0) of the floor program, run by run in turn.
+ */
+static uint32_t measure(int prog_fd, const struct pkt *k, const struct opts *o,
+			int *retval, int floor_fd, uint32_t *floor_ns)
+{
+	uint32_t d[64], f[64];
 	unsigned runs = o->runs < 64 ? o->runs : 64;
+	int fret;
 
 	for (unsigned i = 0; i < runs; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = k->data,
-			    .data_size_in = (uint32_t)k->len, .repeat = o->repeat);
-		if (bpf_prog_test_run_opts(prog_fd, &t))
-			die("BPF_PROG_TEST_RUN: %s", strerror(errno));
-		d[i] = t.duration;
-		*retval = (int)t.retval;
+		if (floor_fd >= 0)
+			f[i] = run_once(floor_fd, k, o->repeat, &fret);
+		d[i] = run_once(prog_fd, k, o->repeat, retval);
 	}
 	qsort(d, runs, sizeof(d[0]), cmp_u32);
+	if (floor_fd >= 0) {
+		qsort(f, runs, sizeof(f[0]), cmp_u32);
+		*floor_ns = f[runs / 2];
+	}
 	return d[runs / 2];
 }
 
@@ -180,14 +200,15 @@ static uint64_t counter(int map_fd, uint32_t index)
  * Prints one row.
  */
 static void bench_packet(const char *label, const char *what, struct loaded *l,
-			 const struct pkt *k, uint32_t rule, uint32_t floor_ns,
+			 const struct pkt *k, uint32_t rule, int floor_fd,
 			 const struct opts *o)
 {
 	int map = rule ? l->rules_fd : l->reasons_fd;
 	uint32_t index = rule ? rule - 1 : POLC_REASON_DEFAULT;
 	uint64_t before = counter(map, index);
 	int retval;
-	uint32_t ns = measure(l->prog_fd, k, o, &retval);
+	uint32_t floor_ns = 0;
+	uint32_t ns = measure(l->prog_fd, k, o, &retval, floor_fd, &floor_ns);
 	uint64_t after = counter(map, index);
 
 	if (after - before != (uint64_t)o->repeat * o->runs)
@@ -195,7 +216,7 @@ static void bench_packet(const char *label, const char *what, struct loaded *l,
 		    what, rule ? "rule" : "the default", rule,
 		    (unsigned long long)(after - before),
 		    (unsigned long long)o->repeat * o->runs);
-	printf("| %-22s | %-30s | %5zu | %6u | %5.2f |\n", label, what, l->insns, ns,
+	printf("| %-22s | %-30s | %5zu | %6u | %5u | %5.2f |\n", label, what, l->insns, ns, floor_ns,
 	       floor_ns ? (double)ns / floor_ns : 0.0);
 	fflush(stdout);
 }
@@ -257,7 +278,7 @@ static void gen_packet(struct pkt *k, unsigned i)
 	}
 }
 
-static void bench_generated(unsigned n, uint32_t floor_ns, const struct opts *o)
+static void bench_generated(unsigned n, int floor_fd, const struct opts *o)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct loaded l;
@@ -272,15 +293,15 @@ static void bench_generated(unsigned n, uint32_t floor_ns, const struct opts *o)
 	snprintf(label, sizeof(label), "generated, %u rule%s", n, n == 1 ? "" : "s");
 
 	gen_packet(&k, 0);
-	bench_packet(label, "decided by rule 1", &l, &k, 1, floor_ns, o);
+	bench_packet(label, "decided by rule 1", &l, &k, 1, floor_fd, o);
 	if (n > 1) {
 		gen_packet(&k, n - 1);
 		char what[64];
 		snprintf(what, sizeof(what), "decided by rule %u (last)", n);
-		bench_packet(label, what, &l, &k, n, floor_ns, o);
+		bench_packet(label, what, &l, &k, n, floor_fd, o);
 	}
 	pkt_tcp4(&k, "172.16.0.1", "192.0.2.1", 40000, 443, PKT_TCP_SYN, 0);
-	bench_packet(label, "no rule matches (default)", &l, &k, 0, floor_ns, o);
+	bench_packet(label, "no rule matches (default)", &l, &k, 0, floor_fd, o);
 	fprintf(stderr, "polc-bench: %u rules: polc compile %.3f s (clang included), %zu insns\n",
 		n, l.compile_s, l.insns);
 	bpf_object__close(l.obj);
@@ -352,7 +373,7 @@ static const struct sample_case samples[] = {
 	{ "egress.pol", "workload-out", "smtp out (default)", 0, smtp_out },
 };
 
-static void bench_samples(uint32_t floor_ns, const struct opts *o)
+static void bench_samples(int floor_fd, const struct opts *o)
 {
 	const char *loaded_file = NULL;
 	struct loaded l = { 0 };
@@ -372,7 +393,7 @@ static void bench_samples(uint32_t floor_ns, const struct opts *o)
 		}
 		struct pkt k;
 		s->build(&k);
-		bench_packet(s->file, s->what, &l, &k, s->rule, floor_ns, o);
+		bench_packet(s->file, s->what, &l, &k, s->rule, floor_fd, o);
 	}
 	if (loaded_file)
 		bpf_object__close(l.obj);
@@ -418,27 +439,23 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_quiet);
 	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 
-	int floor_fd = load_floor();
-	struct pkt k;
-	int retval;
-	pkt_tcp4(&k, "203.0.113.5", "192.0.2.10", 40000, 443, PKT_TCP_SYN, 0);
-	uint32_t floor_ns = measure(floor_fd, &k, &o, &retval);
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		fprintf(stderr, "polc-bench: cannot pin to CPU 0: %s\n", strerror(errno));
 
-	printf("BPF_PROG_TEST_RUN, %u repeats, median of %u runs; floor = XDP_PASS program\n\n",
+	int floor_fd = load_floor();
+	printf("BPF_PROG_TEST_RUN, %u repeats, median of %u runs, pinned to CPU 0; the floor (an\n"
+	       "XDP_PASS program) is measured interleaved with each case\n\n",
 	       o.repeat, o.runs);
-	printf("| %-22s | %-30s | %5s | %6s | %5s |\n", "case", "packet", "insns", "ns/pkt",
-	       "x floor");
-	printf("|%s|%s|%s|%s|%s|\n", "------------------------", "--------------------------------",
-	       "-------", "--------", "-------");
-	printf("| %-22s | %-30s | %5d | %6u | %5.2f |\n", "XDP_PASS (floor)", "tcp syn", 2, floor_ns,
-	       1.0);
-	bench_samples(floor_ns, &o);
+	printf("| %-22s | %-30s | %5s | %6s | %5s | %5s |\n", "case", "packet", "insns", "ns/pkt",
+	       "floor", "x floor");
+	printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------", "--------------------------------",
+	       "-------", "--------", "-------", "-------");
+	bench_samples(floor_fd, &o);
 	for (unsigned i = 0; i < o.n_sizes; i++)
-		bench_generated(o.sizes[i], floor_ns, &o);
-	/* the floor again: the machine's state did not drift during the run */
-	uint32_t floor_end = measure(floor_fd, &k, &o, &retval);
-	printf("| %-22s | %-30s | %5d | %6u | %5.2f |\n", "XDP_PASS (floor, again)", "tcp syn", 2,
-	       floor_end, floor_ns ? (double)floor_end / floor_ns : 0.0);
+		bench_generated(o.sizes[i], floor_fd, &o);
 	close(floor_fd);
 	return 0;
 }
