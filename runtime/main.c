@@ -295,7 +295,13 @@ static int selected(struct polrt *rt, const struct cli *c, char ***names, size_t
 	return polrt_instances(rt, names, n) ? EXIT_FAIL : 0;
 }
 
-static int cmd_status(struct polrt *rt, const struct cli *c)
+/*
+ * Run one() for each selected instance, inside a JSON array with -j.  A
+ * failing instance is reported (by polrt) and makes the exit code 1; the
+ * others are still shown.
+ */
+static int for_each_instance(struct polrt *rt, const struct cli *c,
+			     int (*one)(struct polrt *rt, const char *name, struct json_writer *w))
 {
 	char **names;
 	size_t n;
@@ -310,23 +316,34 @@ static int cmd_status(struct polrt *rt, const struct cli *c)
 	} else if (n == 0) {
 		printf("no policy is applied (root %s)\n", c->root ? c->root : POLRT_DEFAULT_ROOT);
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct polrt_status s;
-		if (polrt_status(rt, names[i], &s)) {
+	for (size_t i = 0; i < n; i++)
+		if (one(rt, names[i], c->json ? &w : NULL))
 			rc = EXIT_FAIL;
-			continue;
-		}
-		if (c->json)
-			status_json(&w, &s);
-		else
-			status_text(&s);
-	}
 	if (c->json) {
 		json_array_end(&w);
 		json_finish(&w);
 	}
 	polrt_names_free(names, n);
 	return rc;
+}
+
+static int status_one(struct polrt *rt, const char *name, struct json_writer *w)
+{
+	struct polrt_status s;
+	int err = polrt_status(rt, name, &s);
+
+	if (err)
+		return err;
+	if (w)
+		status_json(w, &s);
+	else
+		status_text(&s);
+	return 0;
+}
+
+static int cmd_status(struct polrt *rt, const struct cli *c)
+{
+	return for_each_instance(rt, c, status_one);
 }
 
 static void stats_text(const struct polrt_stats *s)
@@ -402,39 +419,24 @@ static void stats_json(struct json_writer *w, const struct polrt_stats *s)
 	json_object_end(w);
 }
 
+static int stats_one(struct polrt *rt, const char *name, struct json_writer *w)
+{
+	struct polrt_stats s;
+	int err = polrt_stats(rt, name, &s);
+
+	if (err)
+		return err;
+	if (w)
+		stats_json(w, &s);
+	else
+		stats_text(&s);
+	polrt_stats_release(&s);
+	return 0;
+}
+
 static int cmd_stats(struct polrt *rt, const struct cli *c)
 {
-	char **names;
-	size_t n;
-	int rc = selected(rt, c, &names, &n);
-	struct json_writer w;
-
-	if (rc)
-		return rc;
-	if (c->json) {
-		json_init(&w, stdout, c->pretty);
-		json_array_begin(&w);
-	} else if (n == 0) {
-		printf("no policy is applied\n");
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct polrt_stats s;
-		if (polrt_stats(rt, names[i], &s)) {
-			rc = EXIT_FAIL;
-			continue;
-		}
-		if (c->json)
-			stats_json(&w, &s);
-		else
-			stats_text(&s);
-		polrt_stats_release(&s);
-	}
-	if (c->json) {
-		json_array_end(&w);
-		json_finish(&w);
-	}
-	polrt_names_free(names, n);
-	return rc;
+	return for_each_instance(rt, c, stats_one);
 }
 
 /* ---- show ----------------------------------------------------------------- */
