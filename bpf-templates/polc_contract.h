@@ -49,6 +49,12 @@ enum polc_hook {
 	POLC_HOOK_MAX_ = 4,
 };
 
+/* A rule's decision in one word, as classify functions return it and
+ * classifier tables hold it: rule id and verdict; 0 is "no rule matched". */
+#define POLC_MATCH(id, verdict) (((__u32)(id) << 1) | (__u32)(verdict))
+#define POLC_MATCH_RULE(m) ((m) >> 1)
+#define POLC_MATCH_VERDICT(m) ((m)&1)
+
 /* Value of the per-CPU "rules" and "reasons" counter maps. */
 struct polc_counter {
 	__u64 packets;
@@ -68,7 +74,16 @@ struct polc_counter {
 
 #define POLC_META_SECTION ".polc.meta"
 #define POLC_META_MAGIC 0x4d4c4f50u /* "POLM" read as little-endian bytes */
-#define POLC_META_VERSION 1
+#define POLC_META_VERSION 2
+
+/*
+ * Bulk contents the metadata refers to by offset: set elements, classifier
+ * tables and the prefixes of classifier tries.  Kept out of ".polc.meta" so
+ * that reading the metadata stays cheap, and embedded into the object with
+ * .incbin so clang never parses it.  Every record at an offset is 8-byte
+ * aligned.
+ */
+#define POLC_DATA_SECTION ".polc.data"
 
 /*
  * The section is one blob: a header, then arrays of fixed-size records at the
@@ -95,9 +110,18 @@ struct polc_meta_header {
 
 	__u32 compiler_str; /* "polc 0.1.0" */
 	__u32 source_str;   /* policy file name as given to polc (no directory) */
-	__u8 source_sha256[32];
+	__u8 source_sha256[32]; /* of the policy and the files its sets read */
 	__u32 min_kernel;   /* (major << 16) | (minor << 8) | patch */
 	__u32 reserved;     /* must be 0 */
+
+	__u32 n_sets;
+	__u32 sets_off;     /* struct polc_meta_set[n_sets] */
+	__u32 n_setrefs;
+	__u32 setrefs_off;  /* __u32[n_setrefs]: set indices, per policy */
+	__u32 n_inits;
+	__u32 inits_off;    /* struct polc_meta_init[n_inits] */
+	__u32 data_size;    /* bytes of the ".polc.data" section (0: none) */
+	__u32 reserved2;    /* must be 0 */
 };
 
 /* One policy of the source file. */
@@ -112,12 +136,17 @@ struct polc_meta_policy {
 	__u32 default_verdict; /* enum polc_verdict */
 	__u32 line;            /* where the policy starts in the source */
 	__u32 plan;            /* enum polc_plan: how rules are classified */
+	__u32 first_setref;    /* the sets its rules use: setrefs[first..+n] */
+	__u32 n_setrefs;
+	__u32 first_init;      /* maps polctl fills before attaching */
+	__u32 n_inits;
 };
 
 /* How the compiler chose to classify a policy's packets. */
 enum polc_plan {
-	POLC_PLAN_LINEAR = 0, /* straight-line compares, first match wins */
-	POLC_PLAN_COUNT_ = 1,
+	POLC_PLAN_LINEAR = 0,     /* straight-line compares, first match wins */
+	POLC_PLAN_CLASSIFIER = 1, /* per-field classes and cross-product tables */
+	POLC_PLAN_COUNT_ = 2,
 };
 
 /* One BPF program and where it attaches. */
@@ -137,6 +166,62 @@ struct polc_meta_rule {
 	__u32 col;
 	__u32 text_str;  /* the rule's source text, on one line */
 	__u32 label_str; /* the rule's label, or the empty string */
+};
+
+/* ---- sets and map contents -------------------------------------------- */
+
+enum polc_set_kind {
+	POLC_SET_ADDR = 1,
+	POLC_SET_PORT = 2,
+};
+
+#define POLC_FAMILY_V4 1 /* bits of polc_meta_set.families */
+#define POLC_FAMILY_V6 2
+
+/* The trie maps of a set, per family: [0] IPv4 (ports: the port trie),
+ * [1] IPv6; each l1, nodes, bits (see polc_trie.h). */
+enum { POLC_TRIE_L1 = 0, POLC_TRIE_NODES = 1, POLC_TRIE_BITS = 2, POLC_TRIE_MAPS = 3 };
+
+/* A named set of the source file, as polctl loads and updates it. */
+struct polc_meta_set {
+	__u32 name_str;
+	__u32 kind;      /* enum polc_set_kind */
+	__u32 families;  /* POLC_FAMILY_* it may hold (address sets) */
+	__u32 size;      /* capacity, in elements */
+	__u32 n_elems;   /* elements in the artifact */
+	__u32 elems_off; /* in .polc.data: struct polc_meta_key[n_elems] */
+	__u32 map_str[2][POLC_TRIE_MAPS]; /* 0 where a family has no trie */
+	__u32 nodes[2];  /* capacity of each trie's nodes map */
+	__u32 bits[2];   /* and of its bitmaps map */
+};
+
+/*
+ * A key of a trie or an element of a set: a prefix (w, len; family
+ * POLC_FAMILY_V4 or _V6) or a port range (w[0] to hi; family 0).  value is
+ * what the trie gives for it (1 in a set, a class id in a classifier trie).
+ */
+struct polc_meta_key {
+	__u32 w[4];
+	__u32 value;
+	__u8 len;
+	__u8 family;
+	__u16 hi;
+};
+
+enum polc_init_kind {
+	POLC_INIT_ARRAY = 1, /* count __u32 values copied into an array map of trie nodes */
+	POLC_INIT_TRIE = 2,  /* a trie built from count struct polc_meta_key */
+};
+
+/* How polctl fills one of a policy's maps before attaching the program. */
+struct polc_meta_init {
+	__u32 kind;      /* enum polc_init_kind */
+	__u32 map_str[POLC_TRIE_MAPS]; /* ARRAY: [0]; TRIE: l1, nodes, bits */
+	__u32 width;     /* TRIE: key bits (16, 32, 128) */
+	__u32 dflt;      /* TRIE: value where no prefix matches */
+	__u32 data_off;  /* in .polc.data */
+	__u32 count;     /* values or keys */
+	__u32 reserved[2];
 };
 
 #endif /* POLC_CONTRACT_H */

@@ -15,12 +15,6 @@
 #include "polc_contract.h"
 #include "polc_parse.h"
 
-/* A classify function's result: rule id and verdict in one word; 0 is "no
- * rule matched". */
-#define POLC_MATCH(id, verdict) (((__u32)(id) << 1) | (verdict))
-#define POLC_MATCH_RULE(m) ((m) >> 1)
-#define POLC_MATCH_VERDICT(m) ((m)&1)
-
 /* Host-order IPv4 address and prefix mask, for readable generated code. */
 #define POLC_IPV4(a, b, c, d) \
 	(((__u32)(a) << 24) | ((__u32)(b) << 16) | ((__u32)(c) << 8) | (__u32)(d))

@@ -16,6 +16,7 @@
 #include "source.h"
 
 struct ir_rule;
+struct ir_set;
 
 enum ast_value_kind {
 	AV_IPV4,   /* 192.0.2.1 or 192.0.2.0/24 */
@@ -24,6 +25,7 @@ enum ast_value_kind {
 	AV_RANGE,  /* 1024-65535 */
 	AV_IDENT,  /* tcp, echo-request */
 	AV_REF,    /* $office */
+	AV_SETREF, /* @blocklist */
 	AV_ANY,    /* any */
 	AV_LIST,   /* { a, b, c } */
 };
@@ -108,8 +110,27 @@ struct ast_const {
 	bool visited_ok;
 };
 
+/* set NAME : TYPE [size N] { ... } | file "path" */
+struct ast_set {
+	const char *name;
+	struct polc_loc loc; /* the name */
+	const char *type;    /* "ipv4", "ipv6", "ip", "port" */
+	struct polc_loc type_loc;
+	const char *type2;   /* "prefix" or NULL */
+	struct polc_loc type2_loc;
+	uint64_t size;       /* 0: not given */
+	struct polc_loc size_loc;
+	struct ast_value *elements; /* a list, or NULL for a file */
+	const char *file;
+	struct polc_loc file_loc;
+	bool bad; /* a syntax error: uses are not reported again */
+	bool used;
+	struct ir_set *ir; /* check.c */
+};
+
 struct ast_file {
 	VEC(struct ast_const *) consts;
+	VEC(struct ast_set *) sets;
 	VEC(struct ast_policy *) policies;
 };
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codegen.h"
 #include "templates.h"
 #include "unit.h"
 #include "util.h"
@@ -88,6 +89,8 @@ static void remove_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s/" GEN_NAME, dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/" OBJ_NAME, dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" POLC_DATA_FILE, dir);
 	unlink(path);
 	rmdir(dir);
 }
@@ -234,6 +237,7 @@ int polc_backend(struct polc_unit *u, const struct polc_build_opts *opts,
 		err = write_file(dir, polc_templates[i].name, polc_templates[i].text,
 				 polc_templates[i].len);
 	err = err ?: write_file(dir, GEN_NAME, strbuf_str(&u->gen_c), u->gen_c.len);
+	err = err ?: write_file(dir, POLC_DATA_FILE, strbuf_str(&u->gen_data), u->gen_data.len);
 	if (err) {
 		polc_error(&u->diags, nowhere, "cannot write to build directory '%s': %s",
 			   dir, strerror(-err));

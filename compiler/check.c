@@ -145,6 +145,8 @@ static const char *describe(struct check_ctx *c, const struct ast_value *v)
 		return arena_strdup(c->a, buf);
 	case AV_REF:
 		return arena_printf(c->a, "the constant '$%s'", v->name);
+	case AV_SETREF:
+		return arena_printf(c->a, "the set '@%s'", v->name);
 	case AV_ANY:
 		return "'any'";
 	case AV_LIST:
@@ -196,6 +198,60 @@ static void unknown_const(struct check_ctx *c, const struct ast_value *v)
 		polc_diag_hint(c->d, d, "did you mean '$%s'?", s);
 }
 
+static struct ast_set *find_set(struct check_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->u->ast.sets.n; i++)
+		if (strcmp(c->u->ast.sets.v[i]->name, name) == 0)
+			return c->u->ast.sets.v[i];
+	return NULL;
+}
+
+static void unknown_set(struct check_ctx *c, const struct ast_value *v)
+{
+	const char *names[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->u->ast.sets.n && n < 256; i++)
+		names[n++] = c->u->ast.sets.v[i]->name;
+	struct polc_diag *d = cerror(c, v->loc, "unknown set '@%s'", v->name);
+	const char *s = polc_suggest(v->name, names, n);
+	if (s)
+		polc_diag_hint(c->d, d, "did you mean '@%s'?", s);
+	else if (find_const(c, v->name))
+		polc_diag_hint(c->d, d, "'%s' is a constant: write '$%s'", v->name, v->name);
+}
+
+static bool is_port_set(const struct ast_set *s)
+{
+	return s->type && strcmp(s->type, "port") == 0;
+}
+
+/* A set reference where a set of `kind` is expected: the set, marked used,
+ * or NULL after reporting why not. */
+static struct ast_set *resolve_set(struct check_ctx *c, const struct ast_value *v,
+				   bool want_ports)
+{
+	struct ast_set *s = find_set(c, v->name);
+
+	if (!s) {
+		unknown_set(c, v);
+		return NULL;
+	}
+	s->used = true;
+	if (s->bad || !s->ir) {
+		c->rule_errors++;
+		return NULL;
+	}
+	if (is_port_set(s) != want_ports) {
+		struct polc_diag *d = cerror(c, v->loc, "set '@%s' holds %s; %s is expected here",
+					     v->name, want_ports ? "addresses" : "ports",
+					     want_ports ? "a port" : "an address");
+		polc_diag_related(c->d, d, s->loc, "'%s' is defined here", s->name);
+		return NULL;
+	}
+	return s;
+}
+
 static unsigned value_kind(struct check_ctx *c, const struct ast_value *v);
 
 static unsigned const_kind(struct check_ctx *c, struct ast_const *k)
@@ -229,6 +285,11 @@ static unsigned value_kind(struct check_ctx *c, const struct ast_value *v)
 	case AV_REF: {
 		struct ast_const *k = find_const(c, v->name);
 		return k ? const_kind(c, k) : 0;
+	}
+	case AV_SETREF: {
+		/* a set stands where its elements would */
+		struct ast_set *s = find_set(c, v->name);
+		return !s ? 0 : is_port_set(s) ? VK_RANGE : VK_ADDR;
 	}
 	case AV_LIST: {
 		unsigned kind = 0;
@@ -323,6 +384,13 @@ static bool check_value_shape(struct check_ctx *c, const struct ast_value *v)
 		}
 		for (size_t i = 0; i < v->items.n; i++)
 			ok &= check_value_shape(c, v->items.v[i]);
+	} else if (v->kind == AV_SETREF) {
+		struct ast_set *s = find_set(c, v->name);
+		if (!s) {
+			unknown_set(c, v);
+			return false;
+		}
+		s->used = true;
 	} else if (v->kind == AV_REF) {
 		struct ast_const *k = find_const(c, v->name);
 		if (!k) {
@@ -403,6 +471,9 @@ static void check_consts(struct check_ctx *c)
 /* ---- addresses ---------------------------------------------------------- */
 
 struct addr_acc {
+	bool in_set; /* the elements of a set: no 'any', no sets */
+	VEC(const struct ir_set *) sets;
+	VEC(struct polc_loc) set_locs;
 	bool any;
 	VEC(struct ir_prefix) v;
 	VEC(struct polc_loc) locs; /* of each prefix, for family errors */
@@ -473,8 +544,24 @@ static void eval_addrs(struct check_ctx *c, const struct ast_value *v,
 		add_prefix(c, v, acc);
 		return;
 	case AV_ANY:
+		if (acc->in_set) {
+			cerror(c, v->loc, "a set holds addresses and prefixes, not 'any'");
+			return;
+		}
 		acc->any = true;
 		return;
+	case AV_SETREF: {
+		if (acc->in_set) {
+			cerror(c, v->loc, "a set cannot hold another set");
+			return;
+		}
+		struct ast_set *s = resolve_set(c, v, false);
+		if (s) {
+			vec_push(c->a, &acc->sets, s->ir);
+			vec_push(c->a, &acc->set_locs, v->loc);
+		}
+		return;
+	}
 	case AV_LIST:
 		if (v->items.n == 0)
 			cerror(c, v->loc, "empty list");
@@ -514,12 +601,16 @@ static unsigned addr_families(const struct addr_acc *acc)
 		return IR_FAMILIES_ALL;
 	for (size_t i = 0; i < acc->v.n; i++)
 		f |= IR_FAMILY_BIT(acc->v.v[i].family);
+	for (size_t i = 0; i < acc->sets.n; i++)
+		f |= acc->sets.v[i]->families;
 	return f;
 }
 
 /* ---- ports -------------------------------------------------------------- */
 
 struct port_acc {
+	bool in_set;
+	VEC(const struct ir_set *) sets;
 	bool any;
 	VEC(struct ir_range) v;
 };
@@ -557,8 +648,22 @@ static void eval_ports(struct check_ctx *c, const struct ast_value *v,
 			 ((struct ir_range){ (uint16_t)v->num, (uint16_t)v->num_hi }));
 		return;
 	case AV_ANY:
+		if (acc->in_set) {
+			cerror(c, v->loc, "a set holds ports and port ranges, not 'any'");
+			return;
+		}
 		acc->any = true;
 		return;
+	case AV_SETREF: {
+		if (acc->in_set) {
+			cerror(c, v->loc, "a set cannot hold another set");
+			return;
+		}
+		struct ast_set *s = resolve_set(c, v, true);
+		if (s)
+			vec_push(c->a, &acc->sets, s->ir);
+		return;
+	}
 	case AV_LIST:
 		if (v->items.n == 0)
 			cerror(c, v->loc, "empty list");
@@ -653,6 +758,7 @@ static void eval_protos(struct check_ctx *c, const struct ast_value *v,
 			eval_protos(c, r, acc);
 		return;
 	}
+	case AV_SETREF:
 	case AV_IPV4:
 	case AV_IPV6:
 	case AV_RANGE: {
@@ -753,6 +859,7 @@ static void eval_icmp_types(struct check_ctx *c, const struct ast_value *v,
 	}
 	case AV_ANY:
 	case AV_RANGE:
+	case AV_SETREF:
 	case AV_IPV4:
 	case AV_IPV6:
 		cerror(c, v->loc, "expected an ICMP type, found %s", describe(c, v));
@@ -806,6 +913,7 @@ static void eval_icmp_codes(struct check_ctx *c, const struct ast_value *v,
 	}
 	case AV_ANY:
 	case AV_IDENT:
+	case AV_SETREF:
 	case AV_IPV4:
 	case AV_IPV6:
 		cerror(c, v->loc, "expected an ICMP code number, found %s",
@@ -823,6 +931,18 @@ static void check_addr_families(struct check_ctx *c, const struct addr_acc *acc,
 				unsigned proto_families,
 				const struct ast_rule *r)
 {
+	for (size_t i = 0; i < acc->sets.n; i++) {
+		const struct ir_set *s = acc->sets.v[i];
+		if (s->families & proto_families)
+			continue;
+		int f = s->families == IR_FAMILY_BIT(IR_V6);
+		struct polc_diag *d = cerror(c, acc->set_locs.v[i],
+					     "set '@%s' holds %s addresses, but the rule matches only %s",
+					     s->name, family_names[f], family_names[!f]);
+		if (r->proto)
+			polc_diag_related(c->d, d, r->proto->loc,
+					  "the protocol limits the rule to %s", family_names[!f]);
+	}
 	for (size_t i = 0; i < acc->v.n; i++) {
 		unsigned f = acc->v.v[i].family;
 		if (proto_families & IR_FAMILY_BIT(f))
@@ -840,13 +960,15 @@ static void check_addr_families(struct check_ctx *c, const struct addr_acc *acc,
 static void copy_addrs(struct check_ctx *c, const struct addr_acc *acc,
 		       struct ir_addrset *out)
 {
-	out->any = acc->any || acc->v.n == 0;
-	if (acc->any)
+	out->any = acc->any || (acc->v.n == 0 && acc->sets.n == 0);
+	if (out->any)
 		return;
 	out->n = acc->v.n;
 	out->v = arena_calloc(c->a, acc->v.n ? acc->v.n : 1, sizeof(*out->v));
 	if (acc->v.n)
 		memcpy(out->v, acc->v.v, acc->v.n * sizeof(*out->v));
+	out->n_sets = acc->sets.n;
+	out->sets = acc->sets.v;
 }
 
 static void copy_ports(struct check_ctx *c, const struct port_acc *acc,
@@ -859,6 +981,8 @@ static void copy_ports(struct check_ctx *c, const struct port_acc *acc,
 	out->v = arena_calloc(c->a, acc->v.n ? acc->v.n : 1, sizeof(*out->v));
 	if (acc->v.n)
 		memcpy(out->v, acc->v.v, acc->v.n * sizeof(*out->v));
+	out->n_sets = acc->sets.n;
+	out->sets = acc->sets.v;
 }
 
 /* The families in which a per-family set has members. */
@@ -1005,6 +1129,153 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 	ir->needs_l4 = ports || icmp_match;
 }
 
+/* ---- sets --------------------------------------------------------------- */
+
+#define SET_MAX_SIZE (16u << 20)
+
+static const char *const set_types[] = { "ipv4", "ipv6", "ip", "port" };
+
+/* The type words: families and kind, or false after reporting. */
+static bool set_type(struct check_ctx *c, const struct ast_set *s, struct ir_set *ir)
+{
+	if (!s->type)
+		return false;
+	if (strcmp(s->type, "port") == 0) {
+		ir->kind = IR_SET_PORT;
+	} else if (strcmp(s->type, "ipv4") == 0 || strcmp(s->type, "ipv6") == 0 ||
+		   strcmp(s->type, "ip") == 0) {
+		ir->kind = IR_SET_ADDR;
+		ir->families = s->type[2] == '\0' ? IR_FAMILIES_ALL
+			       : s->type[3] == '4' ? IR_FAMILY_BIT(IR_V4)
+						   : IR_FAMILY_BIT(IR_V6);
+	} else {
+		struct polc_diag *d = cerror(c, s->type_loc, "unknown set type '%s'", s->type);
+		const char *sug = polc_suggest(s->type, set_types, ARRAY_SIZE(set_types));
+		polc_diag_hint(c->d, d, sug ? "did you mean '%s'?" : "%s", sug ? sug :
+			       "a set holds 'ipv4', 'ipv6' or 'ip' (both) addresses and prefixes, or 'port's");
+		return false;
+	}
+	if (s->type2 && (ir->kind == IR_SET_PORT || strcmp(s->type2, "prefix") != 0)) {
+		struct polc_diag *d = cerror(c, s->type2_loc, "unexpected '%s' after the set type",
+					     s->type2);
+		if (ir->kind == IR_SET_ADDR)
+			polc_diag_hint(c->d, d, "'%s prefix' is the only two-word type", s->type);
+		return false;
+	}
+	return true;
+}
+
+static int prefix_order(const void *pa, const void *pb)
+{
+	const struct ir_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (int i = 0; i < 4; i++)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* Exact duplicates go; nothing else is merged: the elements are what
+ * polctl set add/del work on. */
+static void unique_prefixes(struct ir_set *s)
+{
+	if (s->n_prefixes < 2)
+		return;
+	qsort(s->prefixes, s->n_prefixes, sizeof(*s->prefixes), prefix_order);
+	size_t kept = 1;
+	for (size_t i = 1; i < s->n_prefixes; i++)
+		if (prefix_order(&s->prefixes[i], &s->prefixes[kept - 1]) != 0)
+			s->prefixes[kept++] = s->prefixes[i];
+	s->n_prefixes = kept;
+}
+
+static void check_set(struct check_ctx *c, struct ast_set *s)
+{
+	struct ir_set *ir = arena_alloc(c->a, sizeof(*ir));
+
+	ir->name = s->name;
+	ir->loc = s->loc;
+	char *cname = arena_printf(c->a, "set_%s", s->name);
+	for (char *p = cname; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	ir->cname = cname;
+	if (!set_type(c, s, ir)) {
+		s->bad = true;
+		return;
+	}
+
+	unsigned before = c->d->n_errors;
+	if (s->elements) {
+		if (ir->kind == IR_SET_ADDR) {
+			struct addr_acc acc = { .in_set = true };
+			eval_addrs(c, s->elements, &acc);
+			for (size_t i = 0; i < acc.v.n; i++) {
+				unsigned f = acc.v.v[i].family;
+				if (ir->families & IR_FAMILY_BIT(f))
+					continue;
+				struct polc_diag *d = cerror(c, acc.locs.v[i],
+							     "%s address in set '%s', which holds %s addresses",
+							     family_names[f], s->name, family_names[!f]);
+				polc_diag_related(c->d, d, s->type_loc, "the set's type");
+			}
+			ir->n_prefixes = acc.v.n;
+			ir->prefixes = acc.v.v;
+		} else {
+			struct port_acc acc = { .in_set = true };
+			eval_ports(c, s->elements, &acc);
+			ir->n_ranges = acc.v.n;
+			ir->ranges = acc.v.v;
+		}
+	} else if (s->file) {
+		polc_setfile_read(c->u, ir, s->file, s->file_loc);
+	}
+	unique_prefixes(ir);
+
+	size_t count = ir->kind == IR_SET_ADDR ? ir->n_prefixes : ir->n_ranges;
+	if (s->size) {
+		if (s->size < count) {
+			cerror(c, s->size_loc, "set '%s' has %zu elements, more than its size %llu",
+			       s->name, count, (unsigned long long)s->size);
+		} else if (s->size > SET_MAX_SIZE) {
+			cerror(c, s->size_loc, "size %llu is too large (at most %u elements)",
+			       (unsigned long long)s->size, SET_MAX_SIZE);
+		}
+		ir->size = (uint32_t)(s->size < SET_MAX_SIZE ? s->size : SET_MAX_SIZE);
+	} else {
+		/* room to grow: twice the elements, at least 256 more */
+		size_t size = count * 2 > count + 256 ? count * 2 : count + 256;
+		ir->size = (uint32_t)(size < SET_MAX_SIZE ? size : SET_MAX_SIZE);
+	}
+	if (c->d->n_errors != before)
+		s->bad = true;
+	s->ir = ir;
+}
+
+static void check_sets(struct check_ctx *c)
+{
+	struct ast_file *f = &c->u->ast;
+
+	for (size_t i = 0; i < f->sets.n && !polc_diags_full(c->d); i++) {
+		struct ast_set *s = f->sets.v[i];
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++) {
+			if (strcmp(f->sets.v[j]->name, s->name) != 0)
+				continue;
+			struct polc_diag *d = cerror(c, s->loc, "set '%s' is already defined", s->name);
+			polc_diag_related(c->d, d, f->sets.v[j]->loc, "first defined here");
+			dup = true;
+		}
+		if (dup || s->bad) {
+			s->used = true; /* said enough about it */
+			continue;
+		}
+		check_set(c, s);
+	}
+}
+
 /* ---- policies ----------------------------------------------------------- */
 
 /* Do a and the first n bytes of b make the same C identifier ('-' is '_')? */
@@ -1138,6 +1409,7 @@ int polc_check(struct polc_unit *u)
 	struct ast_file *f = &u->ast;
 
 	check_consts(&c);
+	check_sets(&c);
 	if (f->policies.n == 0) {
 		struct polc_loc at = { .src = u->src };
 		struct polc_diag *d = polc_error(c.d, at, "no policy in this file");
@@ -1152,6 +1424,11 @@ int polc_check(struct polc_unit *u)
 		if (!k->used && !k->bad)
 			polc_warning(c.d, POLC_W_UNUSED, k->loc,
 				     "constant '%s' is never used", k->name);
+	}
+	for (size_t i = 0; i < f->sets.n; i++) {
+		struct ast_set *s = f->sets.v[i];
+		if (!s->used && !s->bad)
+			polc_warning(c.d, POLC_W_UNUSED, s->loc, "set '%s' is never used", s->name);
 	}
 	return u->diags.n_errors ? POLC_EPOLICY : 0;
 }

@@ -11,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen.h"
 #include "hook.h"
 #include "sha256.h"
-#include "strbuf.h"
-#include "unit.h"
 #include "util.h"
 
 /* 5.12: global functions with pointer arguments (the classify functions) */
@@ -124,7 +123,7 @@ static void emit_prefix(struct strbuf *sb, const char *field,
 		strbuf_putc(sb, ')');
 }
 
-static void emit_addrs(struct terms *t, const char *field,
+static void emit_addrs(struct gen *g, struct terms *t, const char *field,
 		       const struct ir_addrset *s, enum ir_family f)
 {
 	size_t n = 0;
@@ -138,7 +137,13 @@ static void emit_addrs(struct terms *t, const char *field,
 			return; /* the whole family */
 		n++;
 	}
+	for (size_t i = 0; i < s->n_sets; i++)
+		n += (s->sets[i]->families & IR_FAMILY_BIT(f)) != 0;
 	term_begin(t);
+	if (n == 0) {
+		strbuf_puts(&t->sb, "0"); /* only sets without this family */
+		return;
+	}
 	if (n > 1)
 		strbuf_putc(&t->sb, '(');
 	size_t k = 0;
@@ -149,12 +154,43 @@ static void emit_addrs(struct terms *t, const char *field,
 			strbuf_puts(&t->sb, n > 4 ? " ||\n\t     " : " || ");
 		emit_prefix(&t->sb, field, &s->v[i]);
 	}
+	for (size_t i = 0; i < s->n_sets; i++) {
+		if (!(s->sets[i]->families & IR_FAMILY_BIT(f)))
+			continue;
+		if (k++)
+			strbuf_puts(&t->sb, " || ");
+		gen_set_has_addr(g, &t->sb, s->sets[i], f, field);
+	}
 	if (n > 1)
 		strbuf_putc(&t->sb, ')');
 }
 
+/* Ports: ranges and sets. */
+static void emit_ports(struct gen *g, struct terms *t, const char *field,
+		       const struct ir_portset *s)
+{
+	if (s->any)
+		return;
+	if (s->n_sets == 0) {
+		emit_ranges(t, field, s->v, s->n, 65535);
+		return;
+	}
+	term_begin(t);
+	strbuf_putc(&t->sb, '(');
+	for (size_t i = 0; i < s->n; i++) {
+		emit_range(&t->sb, field, s->v[i].lo, s->v[i].hi, 65535);
+		strbuf_puts(&t->sb, " || ");
+	}
+	for (size_t i = 0; i < s->n_sets; i++) {
+		if (i)
+			strbuf_puts(&t->sb, " || ");
+		gen_set_has_port(g, &t->sb, s->sets[i], field);
+	}
+	strbuf_putc(&t->sb, ')');
+}
+
 /* The terms of rule r for packets of family f, without the family test. */
-static void rule_terms(const struct ir_rule *r, enum ir_family f,
+static void rule_terms(struct gen *g, const struct ir_rule *r, enum ir_family f,
 		       struct terms *t)
 {
 	emit_byteset(t, "p->l4proto", &r->proto[f]);
@@ -162,31 +198,29 @@ static void rule_terms(const struct ir_rule *r, enum ir_family f,
 		term_begin(t);
 		strbuf_puts(&t->sb, "p->has_l4");
 	}
-	if (!r->sport.any)
-		emit_ranges(t, "p->sport", r->sport.v, r->sport.n, 65535);
-	if (!r->dport.any)
-		emit_ranges(t, "p->dport", r->dport.v, r->dport.n, 65535);
+	emit_ports(g, t, "p->sport", &r->sport);
+	emit_ports(g, t, "p->dport", &r->dport);
 	emit_byteset(t, "p->icmp_type", &r->icmp_type[f]);
 	emit_byteset(t, "p->icmp_code", &r->icmp_code);
-	emit_addrs(t, "p->src", &r->src, f);
-	emit_addrs(t, "p->dst", &r->dst, f);
+	emit_addrs(g, t, "p->src", &r->src, f);
+	emit_addrs(g, t, "p->dst", &r->dst, f);
 }
 
 /* The whole condition of a rule. */
-static void emit_condition(struct strbuf *out, const struct ir_rule *r)
+static void emit_condition(struct gen *g, struct strbuf *out, const struct ir_rule *r)
 {
 	struct terms t[IR_NFAMILIES] = { { STRBUF_INIT, 0, false }, { STRBUF_INIT, 0, false } };
 	bool both = r->families == IR_FAMILIES_ALL;
 
 	for (int f = 0; f < IR_NFAMILIES; f++)
 		if (r->families & IR_FAMILY_BIT(f))
-			rule_terms(r, f, &t[f]);
+			rule_terms(g, r, f, &t[f]);
 	if (both && strcmp(strbuf_str(&t[0].sb), strbuf_str(&t[1].sb)) != 0) {
 		/* different per family: build them again, indented one more */
 		for (int f = 0; f < IR_NFAMILIES; f++) {
 			strbuf_release(&t[f].sb);
 			t[f] = (struct terms){ STRBUF_INIT, 0, true };
-			rule_terms(r, f, &t[f]);
+			rule_terms(g, r, f, &t[f]);
 		}
 	}
 
@@ -223,9 +257,9 @@ static const char *src_name(const struct polc_unit *u)
 	return slash ? slash + 1 : u->src->name;
 }
 
-static void emit_linear_classify(struct polc_unit *u, const struct ir_policy *p)
+static void emit_linear_classify(struct gen *g, const struct ir_policy *p)
 {
-	struct strbuf *out = &u->gen_c;
+	struct strbuf *out = g->out;
 
 	/*
 	 * Out of line, a global function: the verifier checks it once, on its
@@ -253,33 +287,60 @@ static void emit_linear_classify(struct polc_unit *u, const struct ir_policy *p)
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct ir_rule *r = &p->rules[i];
 
-		strbuf_printf(out, "\t/* rule %u: %s:%u:%u: ", r->id, src_name(u),
-			      r->loc.line, r->loc.col);
+		strbuf_printf(out, "\t/* rule %u: %s:%u:%u: ", r->id, src_name(g->u), r->loc.line,
+			      r->loc.col);
 		emit_comment_text(out, r->text);
 		strbuf_puts(out, " */\n\tif (");
-		emit_condition(out, r);
+		emit_condition(g, out, r);
 		strbuf_printf(out, ")\n\t\treturn POLC_MATCH(%u, %s);\n", r->id,
 			      verdict_consts[r->verdict]);
 	}
 	strbuf_puts(out, "\treturn 0;\n}\n\n");
 }
 
-static void emit_policy(struct polc_unit *u, const struct ir_policy *p)
+static const char *const plan_names[] = {
+	[POLC_PLAN_LINEAR] = "linear",
+	[POLC_PLAN_CLASSIFIER] = "classifier",
+};
+
+static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 {
-	struct strbuf *out = &u->gen_c;
+	struct strbuf *out = g->out;
 	const struct hook_ops *ops = hook_ops_get(p->hook);
+	struct polc_meta_policy rec = { 0 };
 
 	strbuf_printf(out,
-		      "/*\n * policy %s: %s:%u, attach %s, default %s, %zu rule%s, plan linear\n */\n",
-		      p->name, src_name(u), p->loc.line, ops->name,
+		      "/*\n * policy %s: %s:%u, attach %s, default %s, %zu rule%s, plan %s\n */\n",
+		      p->name, src_name(g->u), p->loc.line, ops->name,
 		      verdict_names[p->default_verdict], p->n_rules,
-		      p->n_rules == 1 ? "" : "s");
+		      p->n_rules == 1 ? "" : "s", plan_names[p->plan]);
 	strbuf_printf(out, "POLC_COUNTER_MAP(%s_rules, %zu);\n", p->cname,
 		      p->n_rules ? p->n_rules : 1);
-	strbuf_printf(out, "POLC_COUNTER_MAP(%s_reasons, POLC_REASON_COUNT_);\n\n",
-		      p->cname);
+	strbuf_printf(out, "POLC_COUNTER_MAP(%s_reasons, POLC_REASON_COUNT_);\n\n", p->cname);
 
-	emit_linear_classify(u, p);
+	/* strings are added in a fixed order: offsets must not depend on the
+	 * order a compiler evaluates arguments in */
+	rec.name_str = gen_str(g, p->name);
+	rec.rules_map_str = gen_str(g, arena_printf(g->u->arena, "%s_rules", p->cname));
+	rec.reasons_map_str = gen_str(g, arena_printf(g->u->arena, "%s_reasons", p->cname));
+	rec.first_prog = (uint32_t)index;
+	rec.n_progs = 1;
+	rec.n_rules = (uint32_t)p->n_rules;
+	rec.default_verdict = p->default_verdict;
+	rec.line = p->loc.line;
+	rec.plan = p->plan;
+	rec.first_setref = (uint32_t)g->setrefs.n;
+	for (size_t i = 0; i < p->n_sets; i++)
+		vec_push(g->u->arena, &g->setrefs, p->sets[i]);
+	rec.n_setrefs = (uint32_t)p->n_sets;
+	rec.first_init = (uint32_t)g->inits.n;
+
+	if (p->plan == POLC_PLAN_CLASSIFIER)
+		gen_classifier(g, p);
+	else
+		emit_linear_classify(g, p);
+	rec.n_inits = (uint32_t)(g->inits.n - rec.first_init);
+	vec_push(g->u->arena, &g->policies, rec);
 
 	strbuf_printf(out,
 		      "SEC(\"%s\")\n"
@@ -301,15 +362,7 @@ static void emit_policy(struct polc_unit *u, const struct ir_policy *p)
 		      verdict_consts[p->default_verdict], ops->glue);
 }
 
-/* ---- metadata ----------------------------------------------------------- */
-
-/* The string table of the metadata: deduplicated, offsets stable. */
-struct strtab {
-	struct strbuf data;
-	uint32_t *slots; /* open addressing: offset + 1, 0 = empty */
-	size_t cap;
-	size_t used;
-};
+/* ---- strings and data --------------------------------------------------- */
 
 static uint32_t strtab_hash(const char *s)
 {
@@ -324,11 +377,12 @@ static void strtab_init(struct strtab *t)
 {
 	memset(t, 0, sizeof(*t));
 	strbuf_putc(&t->data, '\0'); /* offset 0: the empty string */
-	t->data.len = 1;
 }
 
-static uint32_t strtab_add(struct strtab *t, const char *s)
+uint32_t gen_str(struct gen *g, const char *s)
 {
+	struct strtab *t = &g->st;
+
 	if (!s || !*s)
 		return 0;
 	if (t->used * 2 >= t->cap) {
@@ -367,6 +421,17 @@ static void strtab_release(struct strtab *t)
 	free(t->slots);
 }
 
+uint32_t gen_data(struct gen *g, const void *p, size_t len)
+{
+	static const char zeros[8];
+
+	if (g->data->len % 8)
+		strbuf_add(g->data, zeros, 8 - g->data->len % 8);
+	uint32_t off = (uint32_t)g->data->len;
+	strbuf_add(g->data, p, len);
+	return off;
+}
+
 /* A C string literal of n bytes; octal escapes never swallow a digit. */
 static void emit_c_bytes(struct strbuf *out, const char *s, size_t n)
 {
@@ -383,79 +448,123 @@ static void emit_c_bytes(struct strbuf *out, const char *s, size_t n)
 	strbuf_putc(out, '"');
 }
 
-static void emit_metadata(struct polc_unit *u)
+/* ---- metadata ----------------------------------------------------------- */
+
+static const char *const hook_consts[] = {
+	[POLC_HOOK_XDP] = "POLC_HOOK_XDP",
+	[POLC_HOOK_TC_INGRESS] = "POLC_HOOK_TC_INGRESS",
+	[POLC_HOOK_TC_EGRESS] = "POLC_HOOK_TC_EGRESS",
+};
+
+static const char *const plan_consts[] = {
+	[POLC_PLAN_LINEAR] = "POLC_PLAN_LINEAR",
+	[POLC_PLAN_CLASSIFIER] = "POLC_PLAN_CLASSIFIER",
+};
+
+static void source_hash(const struct polc_unit *u, uint8_t digest[SHA256_DIGEST_LEN])
 {
-	struct strbuf *out = &u->gen_c;
-	const struct ir_unit *ir = &u->ir;
-	struct strtab st;
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, u->src->text, u->src->len);
+	for (size_t i = 0; i < u->ir.n_sets; i++)
+		if (u->ir.sets[i]->file_text)
+			sha256_update(&h, u->ir.sets[i]->file_text, u->ir.sets[i]->file_len);
+	sha256_final(&h, digest);
+}
+
+static void emit_metadata(struct gen *g)
+{
+	struct strbuf *out = g->out;
+	const struct ir_unit *ir = &g->u->ir;
 	uint8_t digest[SHA256_DIGEST_LEN];
 	size_t n_rules = 0;
 
 	for (size_t i = 0; i < ir->n_policies; i++)
 		n_rules += ir->policies[i].n_rules;
-	sha256(u->src->text, u->src->len, digest);
-	strtab_init(&st);
-	uint32_t compiler = strtab_add(&st, "polc " POLC_VERSION);
-	uint32_t source = strtab_add(&st, src_name(u));
+	source_hash(g->u, digest);
+	uint32_t compiler = gen_str(g, "polc " POLC_VERSION);
+	uint32_t source = gen_str(g, src_name(g->u));
+
+	/* the records reference strings: build them before the table */
+	struct strbuf rec = STRBUF_INIT;
+	strbuf_puts(&rec, "\t.policies = {\n");
+	size_t first_rule = 0;
+	for (size_t i = 0; i < g->policies.n; i++) {
+		const struct polc_meta_policy *p = &g->policies.v[i];
+		strbuf_printf(&rec,
+			      "\t\t{ .name_str = %u, .rules_map_str = %u, .reasons_map_str = %u,\n"
+			      "\t\t  .first_prog = %u, .n_progs = 1, .first_rule = %zu, .n_rules = %u,\n"
+			      "\t\t  .default_verdict = %s, .line = %u, .plan = %s,\n"
+			      "\t\t  .first_setref = %u, .n_setrefs = %u, .first_init = %u, .n_inits = %u },\n",
+			      p->name_str, p->rules_map_str, p->reasons_map_str, p->first_prog,
+			      first_rule, p->n_rules, verdict_consts[p->default_verdict], p->line,
+			      plan_consts[p->plan], p->first_setref, p->n_setrefs, p->first_init,
+			      p->n_inits);
+		first_rule += p->n_rules;
+	}
+	strbuf_puts(&rec, "\t},\n\t.progs = {\n");
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct ir_policy *p = &ir->policies[i];
+		strbuf_printf(&rec, "\t\t{ .name_str = %u, .hook = %s },\n", gen_str(g, p->cname),
+			      hook_consts[p->hook]);
+	}
+	strbuf_puts(&rec, "\t},\n\t.rules = {\n");
+	for (size_t i = 0; i < ir->n_policies; i++) {
+		const struct ir_policy *p = &ir->policies[i];
+		for (size_t j = 0; j < p->n_rules; j++) {
+			const struct ir_rule *r = &p->rules[j];
+			uint32_t text = gen_str(g, r->text);
+			uint32_t label = gen_str(g, r->label);
+			strbuf_printf(&rec,
+				      "\t\t{ .id = %u, .verdict = %s, .line = %u, .col = %u, .text_str = %u, .label_str = %u },\n",
+				      r->id, verdict_consts[r->verdict], r->loc.line, r->loc.col, text,
+				      label);
+		}
+	}
+	strbuf_puts(&rec, "\t},\n\t.sets = {\n");
+	for (size_t i = 0; i < g->sets.n; i++) {
+		const struct polc_meta_set *s = &g->sets.v[i];
+		strbuf_printf(&rec,
+			      "\t\t{ .name_str = %u, .kind = %u, .families = %u, .size = %u, .n_elems = %u, .elems_off = %u,\n"
+			      "\t\t  .map_str = { { %u, %u, %u }, { %u, %u, %u } },\n"
+			      "\t\t  .nodes = { %u, %u }, .bits = { %u, %u } },\n",
+			      s->name_str, s->kind, s->families, s->size, s->n_elems, s->elems_off,
+			      s->map_str[0][0], s->map_str[0][1], s->map_str[0][2], s->map_str[1][0],
+			      s->map_str[1][1], s->map_str[1][2], s->nodes[0], s->nodes[1], s->bits[0],
+			      s->bits[1]);
+	}
+	strbuf_puts(&rec, "\t},\n\t.setrefs = {");
+	for (size_t i = 0; i < g->setrefs.n; i++)
+		strbuf_printf(&rec, "%s%u", i ? ", " : " ", g->setrefs.v[i]);
+	strbuf_puts(&rec, " },\n\t.inits = {\n");
+	for (size_t i = 0; i < g->inits.n; i++) {
+		const struct polc_meta_init *n = &g->inits.v[i];
+		strbuf_printf(&rec,
+			      "\t\t{ .kind = %u, .map_str = { %u, %u, %u }, .width = %u, .dflt = %u, "
+			      ".data_off = %u, .count = %u },\n",
+			      n->kind, n->map_str[0], n->map_str[1], n->map_str[2], n->width, n->dflt,
+			      n->data_off, n->count);
+	}
+	strbuf_puts(&rec, "\t},\n");
 
 	strbuf_puts(out,
 		    "/*\n * What polctl reads before it loads anything: the policies, their\n"
-		    " * programs and rule table.  Layout: struct polc_meta_* in polc_contract.h.\n */\n");
+		    " * programs, rules, sets and map contents.  Layout: struct polc_meta_* in\n"
+		    " * polc_contract.h.\n */\n");
 	strbuf_printf(out,
 		      "struct polc_meta_blob {\n"
 		      "\tstruct polc_meta_header header;\n"
 		      "\tstruct polc_meta_policy policies[%zu];\n"
 		      "\tstruct polc_meta_prog progs[%zu];\n"
-		      "\tstruct polc_meta_rule rules[%zu];\n",
-		      ir->n_policies, ir->n_policies, n_rules);
-
-	/* the records reference strings: build them before the table */
-	struct strbuf records = STRBUF_INIT;
-	strbuf_puts(&records, "\t.policies = {\n");
-	size_t first_rule = 0;
-	for (size_t i = 0; i < ir->n_policies; i++) {
-		const struct ir_policy *p = &ir->policies[i];
-		/* strings are added in a fixed order: offsets must not depend
-		 * on the order a compiler evaluates arguments in */
-		uint32_t name = strtab_add(&st, p->name);
-		uint32_t rules_map = strtab_add(&st, arena_printf(u->arena, "%s_rules", p->cname));
-		uint32_t reasons_map = strtab_add(&st, arena_printf(u->arena, "%s_reasons", p->cname));
-
-		strbuf_printf(&records,
-			      "\t\t{ .name_str = %u, .rules_map_str = %u, .reasons_map_str = %u,\n"
-			      "\t\t  .first_prog = %zu, .n_progs = 1, .first_rule = %zu, .n_rules = %zu,\n"
-			      "\t\t  .default_verdict = %s, .line = %u, .plan = POLC_PLAN_LINEAR },\n",
-			      name, rules_map, reasons_map, i, first_rule, p->n_rules,
-			      verdict_consts[p->default_verdict], p->loc.line);
-		first_rule += p->n_rules;
-	}
-	strbuf_puts(&records, "\t},\n\t.progs = {\n");
-	static const char *const hook_consts[] = {
-		[POLC_HOOK_XDP] = "POLC_HOOK_XDP",
-		[POLC_HOOK_TC_INGRESS] = "POLC_HOOK_TC_INGRESS",
-		[POLC_HOOK_TC_EGRESS] = "POLC_HOOK_TC_EGRESS",
-	};
-	for (size_t i = 0; i < ir->n_policies; i++) {
-		const struct ir_policy *p = &ir->policies[i];
-		strbuf_printf(&records, "\t\t{ .name_str = %u, .hook = %s },\n",
-			      strtab_add(&st, p->cname), hook_consts[p->hook]);
-	}
-	strbuf_puts(&records, "\t},\n\t.rules = {\n");
-	for (size_t i = 0; i < ir->n_policies; i++) {
-		const struct ir_policy *p = &ir->policies[i];
-		for (size_t j = 0; j < p->n_rules; j++) {
-			const struct ir_rule *r = &p->rules[j];
-			uint32_t text = strtab_add(&st, r->text);
-			uint32_t label = strtab_add(&st, r->label);
-			strbuf_printf(&records,
-				      "\t\t{ .id = %u, .verdict = %s, .line = %u, .col = %u, .text_str = %u, .label_str = %u },\n",
-				      r->id, verdict_consts[r->verdict], r->loc.line,
-				      r->loc.col, text, label);
-		}
-	}
-	strbuf_puts(&records, "\t},\n");
-
-	strbuf_printf(out, "\tchar strings[%zu];\n};\n\n", st.data.len);
+		      "\tstruct polc_meta_rule rules[%zu];\n"
+		      "\tstruct polc_meta_set sets[%zu];\n"
+		      "\t__u32 setrefs[%zu];\n"
+		      "\tstruct polc_meta_init inits[%zu];\n"
+		      "\tchar strings[%zu];\n"
+		      "};\n\n",
+		      ir->n_policies, ir->n_policies, n_rules, g->sets.n, g->setrefs.n, g->inits.n,
+		      g->st.data.len);
 	strbuf_puts(out, "static const struct polc_meta_blob polc_meta SEC(POLC_META_SECTION) = {\n");
 	strbuf_printf(out,
 		      "\t.header = {\n"
@@ -474,36 +583,56 @@ static void emit_metadata(struct polc_unit *u)
 		      "\t\t.compiler_str = %u,\n"
 		      "\t\t.source_str = %u,\n"
 		      "\t\t.source_sha256 = {",
-		      ir->n_policies, ir->n_policies, n_rules, st.data.len, compiler,
-		      source);
+		      ir->n_policies, ir->n_policies, n_rules, g->st.data.len, compiler, source);
 	for (int i = 0; i < SHA256_DIGEST_LEN; i++)
 		strbuf_printf(out, "%s0x%02x", i ? ", " : " ", digest[i]);
-	strbuf_printf(out, " },\n\t\t.min_kernel = 0x%06x,\n\t},\n", POLC_MIN_KERNEL);
-	strbuf_puts(out, strbuf_str(&records));
-	strbuf_release(&records);
+	strbuf_printf(out,
+		      " },\n"
+		      "\t\t.min_kernel = 0x%06x,\n"
+		      "\t\t.n_sets = %zu,\n"
+		      "\t\t.sets_off = __builtin_offsetof(struct polc_meta_blob, sets),\n"
+		      "\t\t.n_setrefs = %zu,\n"
+		      "\t\t.setrefs_off = __builtin_offsetof(struct polc_meta_blob, setrefs),\n"
+		      "\t\t.n_inits = %zu,\n"
+		      "\t\t.inits_off = __builtin_offsetof(struct polc_meta_blob, inits),\n"
+		      "\t\t.data_size = %zu,\n"
+		      "\t},\n",
+		      POLC_MIN_KERNEL, g->sets.n, g->setrefs.n, g->inits.n, g->data->len);
+	strbuf_puts(out, strbuf_str(&rec));
+	strbuf_release(&rec);
 
 	/* the strings, one per line, each with its offset */
 	strbuf_puts(out, "\t.strings =\n");
 	size_t off = 0;
-	while (off < st.data.len) {
-		size_t n = strlen(st.data.buf + off) + 1;
+	while (off < g->st.data.len) {
+		size_t n = strlen(g->st.data.buf + off) + 1;
 		strbuf_printf(out, "\t\t/* %5zu */ ", off);
-		emit_c_bytes(out, st.data.buf + off, n);
-		strbuf_putc(out, off + n < st.data.len ? '\n' : ',');
+		emit_c_bytes(out, g->st.data.buf + off, n);
+		strbuf_putc(out, off + n < g->st.data.len ? '\n' : ',');
 		off += n;
 	}
 	strbuf_puts(out, "\n};\n\n");
-	strtab_release(&st);
+	if (g->data->len)
+		strbuf_printf(out,
+			      "/* Set elements and classifier tables (%zu bytes), referenced by offset\n"
+			      " * from the metadata: embedded as they are, never parsed as C. */\n"
+			      "__asm__(\".pushsection \" POLC_DATA_SECTION \", \\\"a\\\", @progbits\\n\"\n"
+			      "\t\".p2align 3\\n\"\n"
+			      "\t\".incbin \\\"" POLC_DATA_FILE "\\\"\\n\"\n"
+			      "\t\".popsection\\n\");\n\n",
+			      g->data->len);
 }
 
 int polc_codegen(struct polc_unit *u)
 {
-	struct strbuf *out = &u->gen_c;
 	const struct ir_unit *ir = &u->ir;
 	bool included[POLC_HOOK_MAX_] = { false };
+	struct gen g = { .u = u, .out = &u->gen_c, .data = &u->gen_data };
 
-	strbuf_reset(out);
-	strbuf_printf(out,
+	strbuf_reset(g.out);
+	strbuf_reset(g.data);
+	strtab_init(&g.st);
+	strbuf_printf(g.out,
 		      "/* SPDX-License-Identifier: GPL-2.0 */\n"
 		      "/*\n"
 		      " * Generated by polc %s from %s.  Do not edit: change the policy and\n"
@@ -513,19 +642,21 @@ int polc_codegen(struct polc_unit *u)
 	for (size_t i = 0; i < ir->n_policies; i++) {
 		const struct hook_ops *ops = hook_ops_get(ir->policies[i].hook);
 		bool seen = false;
-		for (int h = 0; h < POLC_HOOK_MAX_; h++)
+		for (int h = 1; h < POLC_HOOK_MAX_; h++)
 			if (included[h] && strcmp(hook_ops_get(h)->header, ops->header) == 0)
 				seen = true;
 		if (!seen)
-			strbuf_printf(out, "#include \"%s\"\n", ops->header);
+			strbuf_printf(g.out, "#include \"%s\"\n", ops->header);
 		included[ops->hook] = true;
 	}
-	strbuf_putc(out, '\n');
+	strbuf_puts(g.out, "#include \"polc_classifier.h\"\n\n");
 
+	gen_sets(&g);
 	for (size_t i = 0; i < ir->n_policies; i++)
-		emit_policy(u, &ir->policies[i]);
-	emit_metadata(u);
-	strbuf_puts(out, "char _license[] SEC(\"license\") = \"GPL\";\n");
+		emit_policy(&g, &ir->policies[i], i);
+	emit_metadata(&g);
+	strbuf_puts(g.out, "char _license[] SEC(\"license\") = \"GPL\";\n");
+	strtab_release(&g.st);
 
-	return strbuf_failed(out) ? POLC_EINTERNAL : 0;
+	return strbuf_failed(g.out) || strbuf_failed(g.data) ? POLC_EINTERNAL : 0;
 }

@@ -85,6 +85,7 @@ void polc_unit_free(struct polc_unit **up)
 	if (!u)
 		return;
 	strbuf_release(&u->gen_c);
+	strbuf_release(&u->gen_data);
 	arena_free(&u->arena);
 	free(u);
 	*up = NULL;
@@ -94,6 +95,11 @@ void polc_unit_set_log(struct polc_unit *u, polc_log_fn fn, void *ctx)
 {
 	u->log = fn;
 	u->log_ctx = ctx;
+}
+
+void polc_unit_set_plan(struct polc_unit *u, enum polc_plan_choice plan)
+{
+	u->plan_choice = plan;
 }
 
 struct polc_warning_config *polc_unit_warnings(struct polc_unit *u)

@@ -46,6 +46,22 @@ bool ir_prefix_contains(const struct ir_prefix *p, enum ir_family f,
 	return true;
 }
 
+bool ir_set_has_addr(const struct ir_set *s, enum ir_family f, const uint32_t addr[4])
+{
+	for (size_t i = 0; i < s->n_prefixes; i++)
+		if (ir_prefix_contains(&s->prefixes[i], f, addr))
+			return true;
+	return false;
+}
+
+bool ir_set_has_port(const struct ir_set *s, uint16_t port)
+{
+	for (size_t i = 0; i < s->n_ranges; i++)
+		if (port >= s->ranges[i].lo && port <= s->ranges[i].hi)
+			return true;
+	return false;
+}
+
 static bool addrset_matches(const struct ir_addrset *s, enum ir_family f,
 			    const uint32_t addr[4])
 {
@@ -53,6 +69,9 @@ static bool addrset_matches(const struct ir_addrset *s, enum ir_family f,
 		return true;
 	for (size_t i = 0; i < s->n; i++)
 		if (ir_prefix_contains(&s->v[i], f, addr))
+			return true;
+	for (size_t i = 0; i < s->n_sets; i++)
+		if (ir_set_has_addr(s->sets[i], f, addr))
 			return true;
 	return false;
 }
@@ -63,6 +82,9 @@ static bool portset_matches(const struct ir_portset *s, uint16_t port)
 		return true;
 	for (size_t i = 0; i < s->n; i++)
 		if (port >= s->v[i].lo && port <= s->v[i].hi)
+			return true;
+	for (size_t i = 0; i < s->n_sets; i++)
+		if (ir_set_has_port(s->sets[i], port))
 			return true;
 	return false;
 }

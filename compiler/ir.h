@@ -38,11 +38,41 @@ struct ir_prefix {
 	uint32_t w[4];
 };
 
-/* A set of addresses: "any", or the union of its prefixes. */
+/*
+ * A named set (set NAME : TYPE ...): its elements as written (exact
+ * duplicates removed, nothing merged: they are what polctl set add/del
+ * work on), compiled to a trie per family whose contents polctl loads and
+ * can change at run time.
+ */
+enum ir_set_kind {
+	IR_SET_ADDR,
+	IR_SET_PORT,
+};
+
+struct ir_set {
+	const char *name;
+	const char *cname; /* C identifier stem: "set_<name>" */
+	struct polc_loc loc;
+	enum ir_set_kind kind;
+	uint8_t families;  /* address sets: the families it may hold */
+	size_t n_prefixes; /* address sets */
+	struct ir_prefix *prefixes;
+	size_t n_ranges;   /* port sets */
+	struct ir_range *ranges;
+	uint32_t size;     /* capacity, in elements, for live updates */
+	uint32_t index;    /* in ir_unit.sets */
+	const char *file_text; /* a file-backed set's file, for the source hash */
+	size_t file_len;
+};
+
+/* A set of addresses: "any", or the union of its prefixes and of the
+ * named sets it lists. */
 struct ir_addrset {
 	bool any;
 	size_t n;
 	struct ir_prefix *v; /* sorted by family, address, length */
+	size_t n_sets;
+	const struct ir_set **sets;
 };
 
 struct ir_range {
@@ -50,11 +80,14 @@ struct ir_range {
 	uint16_t hi;
 };
 
-/* A set of ports: "any", or the union of disjoint, sorted ranges. */
+/* A set of ports: "any", or the union of disjoint, sorted ranges and of
+ * the named port sets it lists. */
 struct ir_portset {
 	bool any;
 	size_t n;
 	struct ir_range *v;
+	size_t n_sets;
+	const struct ir_set **sets;
 };
 
 /* A set of byte values (IP protocols, ICMP types and codes). */
@@ -98,6 +131,73 @@ struct ir_rule {
 	bool needs_l4;
 };
 
+/*
+ * The classifier plan (classify.c): each packet field is mapped to the class
+ * of values that the same rules accept, and classes are combined through
+ * cross-product tables down to the first matching rule:
+ *
+ *	a = ta[proto × l4a]    b = tb[a × l4b]    c = tc[src × dst]
+ *	d = td[c × mask]       match = te[d × b]   (te holds POLC_MATCH values)
+ *
+ * proto is family * 256 + IP protocol; l4a is the TCP/UDP source port, or
+ * the ICMP type shifted into its own range per family, or "no L4 header";
+ * l4b likewise with the destination port or ICMP code; mask has one bit per
+ * (set, side) the policy looks up at run time.  A field no rule constrains
+ * has one class and is not looked up.  Per-packet cost depends on the number
+ * of fields, not of rules.
+ */
+#define IR_PROTO_SIZE 512u
+#define IR_L4A_ICMP4 65536u /* + ICMP type */
+#define IR_L4A_ICMP6 65792u /* + ICMPv6 type */
+#define IR_L4A_NONE 66048u  /* no L4 header: a later fragment, another protocol */
+#define IR_L4A_SIZE 66049u
+#define IR_L4B_ICMP 65536u  /* + ICMP or ICMPv6 code */
+#define IR_L4B_NONE 65792u
+#define IR_L4B_SIZE 65793u
+#define IR_MAX_SETBITS 12
+
+enum ir_side {
+	IR_SIDE_SRC,
+	IR_SIDE_DST,
+	IR_SIDE_SPORT,
+	IR_SIDE_DPORT,
+};
+
+struct ir_class_prefix {
+	struct ir_prefix p;
+	uint32_t cls;
+};
+
+struct ir_setbit {
+	uint32_t set; /* index in ir_unit.sets */
+	enum ir_side side;
+};
+
+/* rows × cols entries, row-major; n_out classes come out (final: matches) */
+struct ir_table {
+	uint32_t rows;
+	uint32_t cols;
+	uint32_t *v;
+	uint32_t n_out;
+};
+
+struct ir_classifier {
+	uint32_t n_proto, n_l4a, n_l4b, n_src, n_dst, n_mask; /* classes */
+	uint32_t *proto; /* [IR_PROTO_SIZE] */
+	uint32_t *l4a;   /* [IR_L4A_SIZE] */
+	uint32_t *l4b;   /* [IR_L4B_SIZE] */
+	size_t n_src_prefixes[IR_NFAMILIES]; /* address → class, longest match */
+	struct ir_class_prefix *src[IR_NFAMILIES];
+	size_t n_dst_prefixes[IR_NFAMILIES];
+	struct ir_class_prefix *dst[IR_NFAMILIES];
+	size_t n_bits;
+	struct ir_setbit bits[IR_MAX_SETBITS];
+	uint32_t *mask; /* [1 << n_bits] */
+	struct ir_table ta, tb, tc, td, te;
+	size_t n_subrules; /* rules after splitting ORs across fields */
+	uint64_t table_bytes;
+};
+
 struct ir_policy {
 	const char *name;  /* as written */
 	const char *cname; /* C identifier stem: "pol_<name>" */
@@ -107,14 +207,20 @@ struct ir_policy {
 	size_t n_rules;
 	struct ir_rule *rules;
 	enum polc_plan plan; /* plan.c */
+	/* the sets its rules use: indices into ir_unit.sets, ascending */
+	size_t n_sets;
+	uint32_t *sets;
 	/* plan.c: the classify function is inlined into the program (fast),
 	 * or a global function the verifier checks once (large policies) */
 	bool classify_inline;
+	struct ir_classifier *cls; /* POLC_PLAN_CLASSIFIER */
 };
 
 struct ir_unit {
 	size_t n_policies;
 	struct ir_policy *policies;
+	size_t n_sets;
+	struct ir_set **sets;
 };
 
 /*
@@ -133,6 +239,9 @@ struct ir_packet {
 
 bool ir_prefix_contains(const struct ir_prefix *p, enum ir_family f,
 			const uint32_t addr[4]);
+/* Is the address (of family f) or port a member of the set? */
+bool ir_set_has_addr(const struct ir_set *s, enum ir_family f, const uint32_t addr[4]);
+bool ir_set_has_port(const struct ir_set *s, uint16_t port);
 /* Does rule r match packet k?  The reference semantics of a rule. */
 bool ir_rule_matches(const struct ir_rule *r, const struct ir_packet *k);
 

@@ -153,10 +153,41 @@ static const char *c_name(struct polc_unit *u, const char *name)
 	return s;
 }
 
+/* Which sets the policy's rules use, ascending by index. */
+static void policy_sets(struct polc_unit *u, struct ir_policy *p)
+{
+	bool *used = arena_calloc(u->arena, u->ir.n_sets ? u->ir.n_sets : 1, sizeof(bool));
+
+	for (size_t j = 0; j < p->n_rules; j++) {
+		const struct ir_rule *r = &p->rules[j];
+		const struct ir_addrset *a[] = { &r->src, &r->dst };
+		const struct ir_portset *q[] = { &r->sport, &r->dport };
+		for (int k = 0; k < 2; k++) {
+			for (size_t m = 0; m < a[k]->n_sets; m++)
+				used[a[k]->sets[m]->index] = true;
+			for (size_t m = 0; m < q[k]->n_sets; m++)
+				used[q[k]->sets[m]->index] = true;
+		}
+	}
+	p->sets = arena_calloc(u->arena, u->ir.n_sets ? u->ir.n_sets : 1, sizeof(uint32_t));
+	for (size_t i = 0; i < u->ir.n_sets; i++)
+		if (used[i])
+			p->sets[p->n_sets++] = (uint32_t)i;
+}
+
 int polc_lower(struct polc_unit *u)
 {
 	struct ast_file *f = &u->ast;
 	struct ir_unit *ir = &u->ir;
+
+	ir->sets = arena_calloc(u->arena, f->sets.n ? f->sets.n : 1, sizeof(*ir->sets));
+	for (size_t i = 0; i < f->sets.n; i++) {
+		struct ir_set *s = f->sets.v[i]->ir;
+		if (!s)
+			continue;
+		s->index = (uint32_t)ir->n_sets;
+		ir->sets[ir->n_sets++] = s;
+	}
 
 	ir->n_policies = f->policies.n;
 	ir->policies = arena_calloc(u->arena, f->policies.n ? f->policies.n : 1,
@@ -191,6 +222,7 @@ int polc_lower(struct polc_unit *u)
 			}
 			normalise_bytes(&r->icmp_code);
 		}
+		policy_sets(u, p);
 	}
 	return 0;
 }

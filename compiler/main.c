@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  -W NAME, -Wno-NAME      enable or disable a warning class\n"
 	"  -Werror, -Werror=NAME   make warnings (or one class) errors\n"
 	"      --diagnostics=FORM  text (default) or json, on stderr\n"
+	"      --plan PLAN         auto (default), linear or classifier: how rules\n"
+	"                          are matched (polc -v says what auto chose)\n"
 	"      --clang PATH        the clang to run (default: $POLC_CLANG, clang)\n"
 	"      --keep-build DIR    build in DIR and keep it\n"
 	"\n"
@@ -49,6 +51,7 @@ struct cli {
 	const char *keep_build;
 	bool verbose;
 	bool json;
+	enum polc_plan_choice plan;
 	const char *wopts[64];
 	size_t n_wopts;
 };
@@ -73,7 +76,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP };
+	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP, OPT_PLAN };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit-c", required_argument, NULL, OPT_EMIT_C },
@@ -81,6 +84,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "diagnostics", required_argument, NULL, OPT_DIAG },
 		{ "clang", required_argument, NULL, OPT_CLANG },
 		{ "keep-build", required_argument, NULL, OPT_KEEP },
+		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -119,6 +123,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_KEEP:
 			c->keep_build = optarg;
+			break;
+		case OPT_PLAN:
+			if (strcmp(optarg, "auto") == 0)
+				c->plan = POLC_PLAN_AUTO;
+			else if (strcmp(optarg, "linear") == 0)
+				c->plan = POLC_PLAN_FORCE_LINEAR;
+			else if (strcmp(optarg, "classifier") == 0)
+				c->plan = POLC_PLAN_FORCE_CLASSIFIER;
+			else
+				return usage_error("unknown plan '%s' (auto, linear or classifier)", optarg);
 			break;
 		case 'h':
 			c->command = "help";
@@ -184,6 +198,7 @@ static int run(const struct cli *c)
 	}
 	if (c->verbose)
 		polc_unit_set_log(u, log_stderr, NULL);
+	polc_unit_set_plan(u, c->plan);
 
 	err = polc_front(u);
 	double t_front = now_ms();

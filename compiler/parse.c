@@ -94,6 +94,71 @@ void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
 	vec_push(c->arena, &c->unit->ast.consts, k);
 }
 
+/* The set being parsed; its parts arrive before its name is reduced. */
+static struct ast_set *cur_set(struct parse_ctx *c)
+{
+	if (!c->set)
+		c->set = arena_alloc(c->arena, sizeof(*c->set));
+	return c->set;
+}
+
+void parse_set_type(struct parse_ctx *c, const char *type, struct polc_loc loc,
+		    const char *type2, struct polc_loc loc2)
+{
+	struct ast_set *s = cur_set(c);
+
+	s->type = type;
+	s->type_loc = loc;
+	s->type2 = type2;
+	s->type2_loc = loc2;
+}
+
+void parse_set_size(struct parse_ctx *c, uint64_t size, struct polc_loc loc)
+{
+	struct ast_set *s = cur_set(c);
+
+	s->size = size;
+	s->size_loc = loc;
+}
+
+void parse_set_elements(struct parse_ctx *c, struct ast_value *list)
+{
+	cur_set(c)->elements = list;
+}
+
+void parse_set_file(struct parse_ctx *c, const char *path, struct polc_loc loc)
+{
+	struct ast_set *s = cur_set(c);
+
+	s->file = path;
+	s->file_loc = loc;
+}
+
+void parse_set_end(struct parse_ctx *c, const char *name, struct polc_loc loc)
+{
+	struct ast_set *s = cur_set(c);
+
+	s->name = name;
+	s->loc = loc;
+	/* junk left by a lexical error is reported already */
+	s->bad = lex_error_since(c, loc);
+	vec_push(c->arena, &c->unit->ast.sets, s);
+	c->set = NULL;
+}
+
+/* A set whose declaration did not parse is still defined, so its uses are
+ * not reported as unknown. */
+void parse_set_bad(struct parse_ctx *c, const char *name, struct polc_loc loc)
+{
+	struct ast_set *s = cur_set(c);
+
+	s->name = name;
+	s->loc = loc;
+	s->bad = true;
+	vec_push(c->arena, &c->unit->ast.sets, s);
+	c->set = NULL;
+}
+
 void parse_policy_begin(struct parse_ctx *c, const char *name,
 			struct polc_loc name_loc, struct polc_loc kw_loc)
 {

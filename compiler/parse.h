@@ -18,6 +18,7 @@ struct parse_ctx {
 	struct polc_diags *diags;
 	struct ast_policy *policy; /* being parsed */
 	struct ast_rule *rule;     /* being parsed */
+	struct ast_set *set;       /* being parsed */
 	/* lexer position and the text of the last token, for messages */
 	uint32_t line;
 	uint32_t col;
@@ -40,6 +41,13 @@ void parse_resynced(struct parse_ctx *c);
 
 void parse_const(struct parse_ctx *c, const char *name, struct polc_loc loc,
 		 struct ast_value *value);
+void parse_set_type(struct parse_ctx *c, const char *type, struct polc_loc loc,
+		    const char *type2, struct polc_loc loc2);
+void parse_set_size(struct parse_ctx *c, uint64_t size, struct polc_loc loc);
+void parse_set_elements(struct parse_ctx *c, struct ast_value *list);
+void parse_set_file(struct parse_ctx *c, const char *path, struct polc_loc loc);
+void parse_set_end(struct parse_ctx *c, const char *name, struct polc_loc loc);
+void parse_set_bad(struct parse_ctx *c, const char *name, struct polc_loc loc);
 void parse_policy_begin(struct parse_ctx *c, const char *name,
 			struct polc_loc name_loc, struct polc_loc kw_loc);
 void parse_policy_end(struct parse_ctx *c, struct polc_loc loc);

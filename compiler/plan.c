@@ -2,16 +2,28 @@
 /*
  * plan.c: the planning pass: choose, per policy, how packets are classified.
  *
- * Today every policy is planned as straight-line compares in rule order
- * (POLC_PLAN_LINEAR), which is exact first-match and the fastest form for
- * small policies.  This is the place where large policies will be planned
- * into map-driven classification (per-field lookups yielding rule bit
- * vectors, or a decision structure built here at compile time) whose cost
- * does not grow with the number of rules; the IR's normalised per-field sets
- * are what such a plan is built from.  The choice is recorded in the IR, in
- * the generated C and in the artifact's metadata.
+ *  - linear: straight-line compares in rule order.  Exact first match, the
+ *    fastest form for a few rules, but its cost grows with the rules a
+ *    packet passes (~0.7 ns each here) and clang and the verifier limit it
+ *    to a few hundred rules.
+ *  - classifier (classify.c): per-field classes and cross-product tables in
+ *    array maps.  A fixed number of array lookups per packet, whatever the
+ *    number of rules; the tables cost memory, and a policy whose tables
+ *    would be too large cannot have it.
+ *
+ * Up to PLAN_LINEAR_RULES rules a policy is linear, above it classifier;
+ * a policy the classifier refuses falls back to linear while that is
+ * possible.  The choice is recorded in the IR (ir_policy.plan), named in the
+ * generated C and in the artifact's metadata, and told by polc -v.
  */
 #include "unit.h"
+
+/* Where the classifier's fixed cost (~10 array lookups) beats compares:
+ * bench/RESULTS.md measures both. */
+#define PLAN_LINEAR_RULES 32
+/* The largest policy the linear plan can take: clang's 16-bit jumps and the
+ * verifier's budget, measured with the generated rule shapes. */
+#define PLAN_LINEAR_MAX_RULES 512
 
 /*
  * Inlined, the classify function is walked by the verifier once per way
@@ -22,16 +34,70 @@
  */
 #define PLAN_INLINE_MAX_RULES 64
 
+static void plan_linear(struct polc_unit *u, struct ir_policy *p, const char *why)
+{
+	p->plan = POLC_PLAN_LINEAR;
+	p->classify_inline = p->n_rules <= PLAN_INLINE_MAX_RULES;
+	polc_note(u, "policy %s: %zu rule%s, plan linear (%s), classify %s", p->name, p->n_rules,
+		  p->n_rules == 1 ? "" : "s", why,
+		  p->classify_inline ? "inlined" : "out of line (verifier budget)");
+}
+
+static int plan_classifier(struct polc_unit *u, struct ir_policy *p, bool forced)
+{
+	const char *why = NULL;
+	int err = polc_classify(u, p, &why);
+
+	if (!err) {
+		const struct ir_classifier *c = p->cls;
+		p->plan = POLC_PLAN_CLASSIFIER;
+		p->classify_inline = true; /* fixed size: the verifier copes */
+		polc_note(u,
+			  "policy %s: %zu rule%s, plan classifier: classes proto %u, sport %u, dport %u, "
+			  "source %u, destination %u, sets %u (%zu set bits); tables %u, %u, %u, %u, %u "
+			  "entries; %.1f MiB",
+			  p->name, p->n_rules, p->n_rules == 1 ? "" : "s", c->n_proto, c->n_l4a,
+			  c->n_l4b, c->n_src, c->n_dst, c->n_mask, c->n_bits,
+			  c->ta.rows * c->ta.cols, c->tb.rows * c->tb.cols, c->tc.rows * c->tc.cols,
+			  c->td.rows * c->td.cols, c->te.rows * c->te.cols,
+			  (double)c->table_bytes / (1 << 20));
+		return 0;
+	}
+	if (!forced && p->n_rules <= PLAN_LINEAR_MAX_RULES) {
+		plan_linear(u, p, why);
+		return 0;
+	}
+	struct polc_diag *d = polc_error(&u->diags, p->loc,
+					 "policy '%s' is too large for the linear plan and too complex for "
+					 "the classifier: %s",
+					 p->name, why);
+	polc_diag_hint(&u->diags, d,
+		       "rules that each pair their own source with their own destination multiply "
+		       "the tables; named sets (set NAME : ...) or splitting the policy keep them small");
+	return POLC_EPOLICY;
+}
+
 int polc_plan(struct polc_unit *u)
 {
+	int err = 0;
+
 	for (size_t i = 0; i < u->ir.n_policies; i++) {
 		struct ir_policy *p = &u->ir.policies[i];
 
-		p->plan = POLC_PLAN_LINEAR;
-		p->classify_inline = p->n_rules <= PLAN_INLINE_MAX_RULES;
-		polc_note(u, "policy %s: %zu rule%s, plan linear (straight-line compares in rule order), classify %s",
-			  p->name, p->n_rules, p->n_rules == 1 ? "" : "s",
-			  p->classify_inline ? "inlined" : "out of line (verifier budget)");
+		switch (u->plan_choice) {
+		case POLC_PLAN_FORCE_LINEAR:
+			plan_linear(u, p, "chosen with --plan");
+			break;
+		case POLC_PLAN_FORCE_CLASSIFIER:
+			err = plan_classifier(u, p, true) ?: err;
+			break;
+		case POLC_PLAN_AUTO:
+			if (p->n_rules <= PLAN_LINEAR_RULES)
+				plan_linear(u, p, "few rules");
+			else
+				err = plan_classifier(u, p, false) ?: err;
+			break;
+		}
 	}
-	return 0;
+	return err;
 }

@@ -55,6 +55,16 @@ void polc_unit_free(struct polc_unit **u);
 
 void polc_unit_set_log(struct polc_unit *u, polc_log_fn fn, void *ctx);
 
+/* How policies are classified; AUTO lets the planner choose per policy. */
+enum polc_plan_choice {
+	POLC_PLAN_AUTO = 0,
+	POLC_PLAN_FORCE_LINEAR,
+	POLC_PLAN_FORCE_CLASSIFIER,
+};
+
+/* Before polc_front(): override the planner (for tests and benchmarks). */
+void polc_unit_set_plan(struct polc_unit *u, enum polc_plan_choice plan);
+
 /* Warning switches (-W...) apply to diagnostics reported afterwards. */
 struct polc_warning_config *polc_unit_warnings(struct polc_unit *u);
 

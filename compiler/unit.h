@@ -23,6 +23,8 @@ struct polc_unit {
 	struct ast_file ast;  /* parse.c */
 	struct ir_unit ir;    /* lower.c, plan.c */
 	struct strbuf gen_c;  /* codegen.c */
+	struct strbuf gen_data; /* codegen.c: the contents of ".polc.data" */
+	enum polc_plan_choice plan_choice;
 	polc_log_fn log;      /* verbose notes (plan choices, timings) */
 	void *log_ctx;
 };
@@ -34,6 +36,11 @@ int polc_check(struct polc_unit *u);
 int polc_lower(struct polc_unit *u);
 int polc_plan(struct polc_unit *u);
 int polc_codegen(struct polc_unit *u);
+/* plan.c's helper: the classifier plan of p (p->cls), or POLC_EPOLICY with
+ * the reason in *why when its tables would be too large. */
+int polc_classify(struct polc_unit *u, struct ir_policy *p, const char **why);
+int polc_setfile_read(struct polc_unit *u, struct ir_set *set, const char *path,
+		      struct polc_loc at);
 int polc_backend(struct polc_unit *u, const struct polc_build_opts *opts,
 		 const char *out_path);
 

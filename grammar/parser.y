@@ -65,13 +65,14 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 }
 
 %token POLICY "policy" CONST "const" ATTACH "attach" DEFAULT "default"
+%token SET "set" FILE_KW "file" SIZE "size"
 %token XDP "xdp" TC "tc" INGRESS "ingress" EGRESS "egress"
 %token PASS "pass" DROP "drop" FROM "from" TO "to" PORT "port"
 %token TYPE "type" CODE "code" LABEL "label"
 %token ANY "any"
 %token NL "end of line"
 %token <num> NUMBER "number"
-%token <str> IDENT "name" REF "$constant" STRING "string"
+%token <str> IDENT "name" REF "$constant" SETREF "@set" STRING "string"
 %token <value> IPV4 "IPv4 address" IPV6 "IPv6 address"
 
 %type <value> value scalar list list_body
@@ -90,6 +91,7 @@ top
 	: NL
 	| ';'
 	| const_decl
+	| set_decl
 	| policy_decl
 	| error NL                       { parse_resynced(ctx); yyerrok; }
 	;
@@ -98,6 +100,30 @@ const_decl
 	: CONST IDENT '=' value end      { parse_const(ctx, $2, @2, $4); }
 	/* still defined (as bad), so its uses are not unknown constants */
 	| CONST IDENT error end          { parse_const(ctx, $2, @2, NULL); }
+	;
+
+/* set NAME : TYPE [prefix] [size N] { ELEMENTS } | file "PATH" */
+set_decl
+	: SET IDENT ':' set_type set_size set_body end
+	                                 { parse_set_end(ctx, $2, @2); }
+	| SET IDENT error end            { parse_set_bad(ctx, $2, @2); }
+	;
+
+set_type
+	: IDENT                          { parse_set_type(ctx, $1, @1, NULL, @1); }
+	| IDENT IDENT                    { parse_set_type(ctx, $1, @1, $2, @2); }
+	| PORT                           { parse_set_type(ctx, "port", @1, NULL, @1); }
+	| PORT IDENT                     { parse_set_type(ctx, "port", @1, $2, @2); }
+	;
+
+set_size
+	: %empty
+	| SIZE NUMBER                    { parse_set_size(ctx, $2, @2); }
+	;
+
+set_body
+	: list                           { parse_set_elements(ctx, $1); }
+	| FILE_KW STRING                 { parse_set_file(ctx, $2, @2); }
 	;
 
 /* The end of a statement: after a syntax error in the statement, the next
@@ -196,6 +222,7 @@ scalar
 	| NUMBER '-' NUMBER              { $$ = ast_value_new(ctx, AV_RANGE, @$); $$->num = $1; $$->num_hi = $3; }
 	| IDENT                          { $$ = ast_value_new(ctx, AV_IDENT, @1); $$->name = $1; }
 	| REF                            { $$ = ast_value_new(ctx, AV_REF, @1); $$->name = $1; }
+	| SETREF                         { $$ = ast_value_new(ctx, AV_SETREF, @1); $$->name = $1; }
 	| ANY                            { $$ = ast_value_new(ctx, AV_ANY, @1); }
 	;
 
@@ -223,6 +250,7 @@ static void token_name(yysymbol_kind_t sym, char *buf, size_t size)
 	case YYSYMBOL_NUMBER:
 	case YYSYMBOL_IDENT:
 	case YYSYMBOL_REF:
+	case YYSYMBOL_SETREF:
 	case YYSYMBOL_STRING:
 	case YYSYMBOL_IPV4:
 	case YYSYMBOL_IPV6:
@@ -265,7 +293,8 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 		return 0;
 	}
 	if (got == YYSYMBOL_IDENT || got == YYSYMBOL_NUMBER ||
-	    got == YYSYMBOL_IPV4 || got == YYSYMBOL_IPV6 || got == YYSYMBOL_REF)
+	    got == YYSYMBOL_IPV4 || got == YYSYMBOL_IPV6 || got == YYSYMBOL_REF ||
+	    got == YYSYMBOL_SETREF)
 		len += snprintf(msg + len, sizeof(msg) - (size_t)len,
 				"unexpected %s '%s'", what, ctx->last_text);
 	else

@@ -24,8 +24,6 @@
 #include "rt.h"
 #include "util.h"
 
-#define VERIFIER_LOG_SIZE (1u << 20)
-
 struct apply_ctx {
 	struct polrt *rt;
 	const struct polrt_artifact *a;
@@ -92,123 +90,71 @@ static int check_conflicts(struct apply_ctx *c)
 	return err;
 }
 
-/* Keep only this policy's programs and maps in the object. */
-static int select_object_parts(struct apply_ctx *c, struct bpf_object *obj,
-			       struct bpf_program **prog)
+/* Pin a map of the loaded object into the new directory. */
+static int pin_map(struct apply_ctx *c, struct polrt_loaded *l, const char *map, const char *pin)
 {
-	const struct polrt_meta *m = &c->a->meta;
-	const struct polc_meta_prog *mp = &m->progs[c->policy->first_prog];
-	const char *prog_name = polrt_meta_str(m, mp->name_str);
-	const char *rules = polrt_meta_str(m, c->policy->rules_map_str);
-	const char *reasons = polrt_meta_str(m, c->policy->reasons_map_str);
-	struct bpf_program *p;
-	struct bpf_map *map;
+	char path[PATH_MAX];
+	int fd = polrt_loaded_map_fd(l, map);
+	int err = pins_path(c->new_dir, pin, path, sizeof(path));
 
-	*prog = NULL;
-	bpf_object__for_each_program(p, obj) {
-		bool ours = strcmp(bpf_program__name(p), prog_name) == 0;
-		bpf_program__set_autoload(p, ours);
-		if (ours)
-			*prog = p;
-	}
-	if (!*prog)
-		return rt_err(c->rt, ENOENT, "%s: program %s named in the metadata is missing",
-			      c->a->name, prog_name);
-	enum bpf_prog_type want = mp->hook == POLC_HOOK_XDP ? BPF_PROG_TYPE_XDP
-							    : BPF_PROG_TYPE_SCHED_CLS;
-	if (bpf_program__type(*prog) != want)
-		return rt_err(c->rt, EINVAL, "%s: program %s is not of the type its hook needs",
-			      c->a->name, prog_name);
-
-	bool found_rules = false, found_reasons = false;
-	bpf_object__for_each_map(map, obj) {
-		const char *name = bpf_map__name(map);
-		bool is_rules = strcmp(name, rules) == 0;
-		bool is_reasons = strcmp(name, reasons) == 0;
-		found_rules |= is_rules;
-		found_reasons |= is_reasons;
-		/* internal maps (.rodata, .data) belong to every program */
-		if (!is_rules && !is_reasons && !strchr(name, '.'))
-			bpf_map__set_autocreate(map, false);
-	}
-	if (!found_rules || !found_reasons)
-		return rt_err(c->rt, ENOENT, "%s: counter maps named in the metadata are missing",
-			      c->a->name);
-	return 0;
+	if (fd < 0)
+		return rt_err(c->rt, ENOENT, "%s: map %s is missing", c->a->name, map);
+	if (!err && bpf_obj_pin(fd, path) < 0)
+		err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
+	return err;
 }
 
-/* The last lines of the verifier's log: what it objected to. */
-static void report_refusal(struct apply_ctx *c, int err, const char *log)
+/* The sets' tries and element stores, pinned so polctl set can change them. */
+static int pin_sets(struct apply_ctx *c, struct polrt_loaded *l)
 {
-	if (err == -EPERM || err == -EACCES) {
-		rt_err(c->rt, -err, "the kernel refused to load policy %s: permission denied "
-				    "(polctl apply needs root: CAP_BPF and CAP_NET_ADMIN)",
-		       c->st.policy);
-		return;
-	}
-	const char *tail = log;
-	size_t len = strlen(log);
-	int lines = 0;
-	for (size_t i = len; i > 0; i--) {
-		if (log[i - 1] == '\n' && i != len && ++lines == 12) {
-			tail = log + i;
-			break;
+	const struct polrt_meta *m = &c->a->meta;
+	const char *data = c->a->data_blob;
+	int err = 0;
+
+	for (uint32_t i = 0; i < c->policy->n_setrefs && !err; i++) {
+		const struct polc_meta_set *s = &m->sets[m->setrefs[c->policy->first_setref + i]];
+		const char *set = polrt_meta_str(m, s->name_str);
+		for (int f = 0; f < 2 && !err; f++) {
+			if (!rt_set_has_family(s, f))
+				continue;
+			for (int k = 0; k < POLC_TRIE_MAPS && !err; k++) {
+				char pin[PATH_MAX];
+				err = rt_set_pin_name(set, s->kind == POLC_SET_PORT ? -1 : f, k, pin,
+						      sizeof(pin));
+				err = err ?: pin_map(c, l, polrt_meta_str(m, s->map_str[f][k]), pin);
+			}
 		}
+		err = err ?: rt_set_create_elems(c->rt, s, (const void *)(data + s->elems_off),
+						 s->n_elems, c->new_dir, set);
 	}
-	rt_err(c->rt, -err,
-	       "the kernel's verifier refused policy %s (%s): this is a polc bug, please report it "
-	       "with the policy file%s%s",
-	       c->st.policy, strerror(-err), *tail ? "; the verifier said:\n" : "", tail);
+	return err;
 }
 
 static int load_and_pin(struct apply_ctx *c)
 {
 	const struct polrt_meta *m = &c->a->meta;
-	_cleanup_free_ char *log = calloc(1, VERIFIER_LOG_SIZE);
-	LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = c->st.policy,
-		    .kernel_log_buf = log, .kernel_log_size = log ? VERIFIER_LOG_SIZE : 0);
-	struct bpf_program *prog;
-	int err;
+	struct polrt_loaded *l = NULL;
+	char path[PATH_MAX];
+	int err = polrt_load(c->rt, c->a, c->st.policy, &l);
 
-	struct bpf_object *obj = bpf_object__open_mem(c->a->data, c->a->len, &oopts);
-	if (!obj)
-		return rt_err(c->rt, errno, "%s: libbpf cannot open the object: %s", c->a->name,
-			      strerror(errno));
-	err = select_object_parts(c, obj, &prog);
 	if (err)
-		goto out;
-	err = bpf_object__load(obj);
-	if (err) {
-		report_refusal(c, err, log ? log : "");
-		goto out;
-	}
-
+		return err;
 	err = pins_remove_dir(c->new_dir);
 	if (err && err != -ENOENT) {
 		rt_err(c->rt, -err, "cannot clear %s: %s", c->new_dir, strerror(-err));
 		goto out;
 	}
+	err = 0;
 	if (mkdir(c->new_dir, 0700) < 0) {
 		err = rt_err(c->rt, errno, "cannot create %s: %s", c->new_dir, strerror(errno));
 		goto out;
 	}
-	char path[PATH_MAX];
-	struct {
-		const char *map;
-		const char *pin;
-	} maps[] = {
-		{ polrt_meta_str(m, c->policy->rules_map_str), PIN_RULES },
-		{ polrt_meta_str(m, c->policy->reasons_map_str), PIN_REASONS },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(maps) && !err; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(obj, maps[i].map);
-		err = pins_path(c->new_dir, maps[i].pin, path, sizeof(path));
-		if (!err && bpf_map__pin(map, path))
-			err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
-	}
+	err = pin_map(c, l, polrt_meta_str(m, c->policy->rules_map_str), PIN_RULES);
+	err = err ?: pin_map(c, l, polrt_meta_str(m, c->policy->reasons_map_str), PIN_REASONS);
+	err = err ?: pin_sets(c, l);
 	if (!err) {
 		err = pins_path(c->new_dir, PIN_PROG, path, sizeof(path));
-		if (!err && bpf_program__pin(prog, path))
+		if (!err && bpf_obj_pin(polrt_loaded_prog_fd(l), path) < 0)
 			err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
 	}
 	size_t blob_len;
@@ -222,7 +168,7 @@ static int load_and_pin(struct apply_ctx *c)
 	/* the switch: from here on the new version runs */
 	const struct attach_ops *ops = attach_ops_get(c->st.hook);
 	bool same_hook = c->have_old && c->old.hook == c->st.hook;
-	err = ops->attach(c->rt, &c->st, bpf_program__fd(prog), same_hook ? &c->old : NULL,
+	err = ops->attach(c->rt, &c->st, polrt_loaded_prog_fd(l), same_hook ? &c->old : NULL,
 			  same_hook ? c->dir : NULL, c->new_dir);
 	if (err)
 		goto out;
@@ -232,7 +178,7 @@ static int load_and_pin(struct apply_ctx *c)
 		unlink(state_path);
 	err = pins_write_state(c->rt, c->new_dir, &c->st);
 out:
-	bpf_object__close(obj);
+	polrt_loaded_free(&l);
 	return err;
 }
 

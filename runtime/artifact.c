@@ -23,9 +23,12 @@
 
 #define ARTIFACT_MAX (1u << 30)
 
-/* Find the metadata section of the ELF image in data[0..len). */
-static int find_meta(struct polrt *rt, const char *name, void *data,
-		     size_t len, const void **sec, size_t *sec_len)
+/*
+ * Find section `want` of the ELF image in data[0..len).  -ENOENT (and a log
+ * line only if it is required) when there is none.
+ */
+static int find_section(struct polrt *rt, const char *name, void *data, size_t len,
+			const char *want, bool required, const void **sec, size_t *sec_len)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return rt_err(rt, EINVAL, "libelf: %s", elf_errmsg(-1));
@@ -60,16 +63,14 @@ static int find_meta(struct polrt *rt, const char *name, void *data,
 		if (!gelf_getshdr(scn, &shdr))
 			continue;
 		const char *sname = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!sname || strcmp(sname, POLC_META_SECTION) != 0)
+		if (!sname || strcmp(sname, want) != 0)
 			continue;
 		if (shdr.sh_type != SHT_PROGBITS) {
-			err = rt_err(rt, EINVAL, "%s: section %s has the wrong type", name,
-				     POLC_META_SECTION);
+			err = rt_err(rt, EINVAL, "%s: section %s has the wrong type", name, want);
 			goto out;
 		}
 		if (shdr.sh_offset > len || shdr.sh_size > len - shdr.sh_offset) {
-			err = rt_err(rt, EINVAL, "%s: section %s lies outside the file",
-				     name, POLC_META_SECTION);
+			err = rt_err(rt, EINVAL, "%s: section %s lies outside the file", name, want);
 			goto out;
 		}
 		*sec = (const char *)data + shdr.sh_offset;
@@ -77,9 +78,9 @@ static int find_meta(struct polrt *rt, const char *name, void *data,
 		err = 0;
 		break;
 	}
-	if (err == -ENOENT)
+	if (err == -ENOENT && required)
 		rt_err(rt, ENOENT, "%s: a BPF object, but not made by polc (no %s section)",
-		       name, POLC_META_SECTION);
+		       name, want);
 out:
 	elf_end(elf);
 	return err;
@@ -106,7 +107,7 @@ int polrt_artifact_from_mem(struct polrt *rt, const void *data, size_t len,
 	memcpy(a->data, data, len);
 	a->len = len;
 
-	err = find_meta(rt, name, a->data, a->len, &sec, &sec_len);
+	err = find_section(rt, name, a->data, a->len, POLC_META_SECTION, true, &sec, &sec_len);
 	if (err)
 		goto fail;
 	/* an aligned copy: the records are read through typed pointers */
@@ -120,6 +121,26 @@ int polrt_artifact_from_mem(struct polrt *rt, const void *data, size_t len,
 	err = polrt_meta_parse(a->meta_blob, a->meta_len, &a->meta, why, sizeof(why));
 	if (err) {
 		rt_err(rt, EINVAL, "%s: invalid polc metadata: %s", name, why);
+		goto fail;
+	}
+	/* the bulk data: set elements and classifier tables */
+	err = find_section(rt, name, a->data, a->len, POLC_DATA_SECTION, false, &sec, &sec_len);
+	if (err == -ENOENT) {
+		sec_len = 0;
+	} else if (err) {
+		goto fail;
+	}
+	a->data_blob = aligned_alloc(8, sec_len ? (sec_len + 7) & ~(size_t)7 : 8);
+	if (!a->data_blob) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (sec_len)
+		memcpy(a->data_blob, sec, sec_len);
+	a->data_len = sec_len;
+	err = polrt_meta_check_data(&a->meta, a->data_len, why, sizeof(why));
+	if (err) {
+		rt_err(rt, EINVAL, "%s: invalid polc data: %s", name, why);
 		goto fail;
 	}
 	sha256(a->data, a->len, a->sha256);
@@ -169,6 +190,7 @@ void polrt_artifact_free(struct polrt_artifact **ap)
 		return;
 	free(a->data);
 	free(a->meta_blob);
+	free(a->data_blob);
 	free(a);
 	*ap = NULL;
 }

@@ -33,6 +33,9 @@ static const char usage_text[] =
 	"  status [INSTANCE]          what is applied where\n"
 	"  stats [INSTANCE]           per-rule and per-reason packet and byte counters\n"
 	"  show FILE.o                what an artifact holds (no root needed)\n"
+	"  set add|del|replace INSTANCE SET [ELEMENT...] [--file F]\n"
+	"                             change a named set while the policy runs\n"
+	"  set list INSTANCE SET      a set's elements and memory\n"
 	"  version | help\n"
 	"\n"
 	"options:\n"
@@ -53,6 +56,7 @@ struct cli {
 	const char *policy;
 	const char *name;
 	const char *root;
+	const char *file;
 	bool xdp_generic;
 	bool all;
 	bool json;
@@ -106,7 +110,8 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_DEV = 256, OPT_NETNS, OPT_POLICY, OPT_NAME, OPT_ROOT, OPT_XDP_MODE, OPT_ALL };
+	enum { OPT_DEV = 256, OPT_NETNS, OPT_POLICY, OPT_NAME, OPT_ROOT, OPT_XDP_MODE, OPT_ALL,
+	       OPT_FILE };
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "netns", required_argument, NULL, OPT_NETNS },
@@ -115,6 +120,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "file", required_argument, NULL, OPT_FILE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -151,6 +157,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_ALL:
 			c->all = true;
+			break;
+		case OPT_FILE:
+			c->file = optarg;
 			break;
 		case 'j':
 			c->json = true;
@@ -439,6 +448,92 @@ static int cmd_stats(struct polrt *rt, const struct cli *c)
 	return for_each_instance(rt, c, stats_one);
 }
 
+/* ---- sets ------------------------------------------------------------------ */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmd_set_list(struct polrt *rt, const struct cli *c)
+{
+	struct polrt_set_info info;
+	char **elems;
+	struct json_writer w;
+
+	if (c->n_args != 3)
+		return usage_error("set list takes an instance and a set");
+	if (polrt_set_list(rt, c->args[1], c->args[2], &info, &elems))
+		return EXIT_FAIL;
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_object_begin(&w);
+		json_kv_string(&w, "set", info.name);
+		json_kv_string(&w, "type", info.port ? "port" : info.families == 3 ? "ip" :
+					    info.families == 1 ? "ipv4" : "ipv6");
+		json_kv_uint(&w, "count", info.count);
+		json_kv_uint(&w, "size", info.size);
+		json_key(&w, "elements");
+		json_array_begin(&w);
+		for (size_t i = 0; elems[i]; i++)
+			json_string(&w, elems[i]);
+		json_array_end(&w);
+		json_object_end(&w);
+		json_finish(&w);
+	} else {
+		printf("set %s: %u of %u elements", info.name, info.count, info.size);
+		for (int f = 0; f < 2; f++)
+			if (info.nodes_cap[f])
+				printf("; %s trie %u/%u nodes, %u/%u bitmaps",
+				       info.port ? "port" : f ? "IPv6" : "IPv4", info.nodes[f],
+				       info.nodes_cap[f], info.bits[f], info.bits_cap[f]);
+		printf("\n");
+		for (size_t i = 0; elems[i]; i++)
+			printf("  %s\n", elems[i]);
+	}
+	polrt_set_elems_free(elems);
+	return 0;
+}
+
+static int cmd_set(struct polrt *rt, const struct cli *c)
+{
+	static const struct {
+		const char *name;
+		enum polrt_set_op op;
+		const char *done;
+	} ops[] = {
+		{ "add", POLRT_SET_ADD, "added to" },
+		{ "del", POLRT_SET_DEL, "removed from" },
+		{ "replace", POLRT_SET_REPLACE, "replaced" },
+	};
+
+	if (c->n_args < 1)
+		return usage_error("set needs add, del, replace or list");
+	if (strcmp(c->args[0], "list") == 0)
+		return cmd_set_list(rt, c);
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		if (strcmp(c->args[0], ops[i].name) != 0)
+			continue;
+		if (c->n_args < 3)
+			return usage_error("set %s takes an instance, a set and elements", ops[i].name);
+		if (c->n_args == 3 && !c->file && ops[i].op != POLRT_SET_REPLACE)
+			return usage_error("set %s: no elements given (arguments or --file)", ops[i].name);
+		struct polrt_set_result res;
+		double t0 = now_ms();
+		if (polrt_set_update(rt, c->args[1], c->args[2], ops[i].op,
+				     (const char *const *)c->args + 3, (size_t)(c->n_args - 3), c->file,
+				     &res))
+			return EXIT_FAIL;
+		fprintf(stderr, "polctl: set %s %s: %u → %u elements (size %u), %.1f ms\n",
+			c->args[2], ops[i].done, res.before, res.after, res.size, now_ms() - t0);
+		return 0;
+	}
+	return usage_error("unknown set operation '%s' (add, del, replace, list)", c->args[0]);
+}
+
 /* ---- show ----------------------------------------------------------------- */
 
 static int cmd_show(struct polrt *rt, const struct cli *c)
@@ -545,7 +640,7 @@ int main(int argc, char **argv)
 		int (*fn)(struct polrt *, const struct cli *);
 	} commands[] = {
 		{ "apply", cmd_apply },	  { "detach", cmd_detach }, { "status", cmd_status },
-		{ "stats", cmd_stats },	  { "show", cmd_show },
+		{ "stats", cmd_stats },	  { "show", cmd_show }, { "set", cmd_set },
 	};
 	rc = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

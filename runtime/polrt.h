@@ -65,6 +65,9 @@ struct polrt_meta {
 	const struct polc_meta_policy *policies;
 	const struct polc_meta_prog *progs;
 	const struct polc_meta_rule *rules;
+	const struct polc_meta_set *sets;
+	const uint32_t *setrefs;
+	const struct polc_meta_init *inits;
 	const char *strings;
 	uint32_t strings_size;
 };
@@ -76,6 +79,17 @@ struct polrt_meta {
  */
 int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
 		     char *why, size_t why_len);
+
+/*
+ * Check that every record's reference into ".polc.data" (data_len bytes,
+ * 8-byte aligned) lies inside it.  A separate step: the metadata copy a
+ * node keeps has no data section.
+ */
+int polrt_meta_check_data(const struct polrt_meta *m, size_t data_len, char *why,
+			  size_t why_len);
+
+/* A set by name, or NULL. */
+const struct polc_meta_set *polrt_meta_set(const struct polrt_meta *m, const char *name);
 
 /* A string of the table (validated by polrt_meta_parse). */
 const char *polrt_meta_str(const struct polrt_meta *m, uint32_t off);
@@ -105,6 +119,22 @@ const struct polrt_meta *polrt_artifact_meta(const struct polrt_artifact *a);
 /* The metadata blob as stored in the artifact. */
 const void *polrt_artifact_meta_blob(const struct polrt_artifact *a,
 				     size_t *len);
+
+/* ---- load (without attaching) ------------------------------------------- */
+
+struct polrt_loaded;
+
+/*
+ * Load policy (NULL: the artifact's only one) into the kernel with every
+ * map its program reads filled, as polrt_apply() does, but attach nothing:
+ * for tests and benchmarks that run the program with BPF_PROG_TEST_RUN.
+ */
+int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
+	       struct polrt_loaded **out);
+int polrt_loaded_prog_fd(const struct polrt_loaded *l);
+/* A map of the loaded object by its ELF name, or -ENOENT. */
+int polrt_loaded_map_fd(const struct polrt_loaded *l, const char *name);
+void polrt_loaded_free(struct polrt_loaded **l);
 
 /* ---- apply, detach ------------------------------------------------------- */
 
@@ -182,5 +212,43 @@ struct polrt_stats {
 
 int polrt_stats(struct polrt *rt, const char *instance, struct polrt_stats *s);
 void polrt_stats_release(struct polrt_stats *s);
+
+/* ---- named sets ----------------------------------------------------------- */
+
+enum polrt_set_op {
+	POLRT_SET_ADD,     /* add elements (already present: no change) */
+	POLRT_SET_DEL,     /* remove elements (one that is absent: error, no change) */
+	POLRT_SET_REPLACE, /* the set becomes exactly the elements given */
+};
+
+struct polrt_set_result {
+	uint32_t before, after, size; /* elements */
+};
+
+/*
+ * Change a set of an applied instance, without recompiling and without
+ * touching counters.  Elements are text (as in set files: "192.0.2.0/24",
+ * "80", "1024-2047"), from elems[] and/or a file (one per line, '#'
+ * comments).  The change is atomic for programs: they see the set before or
+ * after, never a part of it, and a failure changes nothing.
+ */
+int polrt_set_update(struct polrt *rt, const char *instance, const char *set,
+		     enum polrt_set_op op, const char *const *elems, size_t n_elems,
+		     const char *file, struct polrt_set_result *res);
+
+struct polrt_set_info {
+	char name[64];
+	bool port;
+	uint32_t families; /* POLC_FAMILY_* */
+	uint32_t count, size;
+	uint32_t nodes[2], nodes_cap[2]; /* per trie (IPv4 or ports, IPv6) */
+	uint32_t bits[2], bits_cap[2];
+};
+
+/* A set's state and, if elems is not NULL, its elements as text (a
+ * NULL-terminated array; free with polrt_set_elems_free). */
+int polrt_set_list(struct polrt *rt, const char *instance, const char *set,
+		   struct polrt_set_info *info, char ***elems);
+void polrt_set_elems_free(char **elems);
 
 #endif /* POLRT_H */

@@ -26,6 +26,8 @@ struct polrt_artifact {
 	size_t len;
 	void *meta_blob; /* a copy of ".polc.meta", aligned */
 	size_t meta_len;
+	void *data_blob; /* a copy of ".polc.data", aligned (may be empty) */
+	size_t data_len;
 	struct polrt_meta meta;
 	uint8_t sha256[32]; /* of the whole file */
 };
@@ -111,6 +113,37 @@ struct attach_ops {
 extern const struct attach_ops attach_xdp_ops;
 extern const struct attach_ops attach_tc_ops;
 const struct attach_ops *attach_ops_get(enum polc_hook hook);
+
+/* tries.c: array maps and tries filled through mmap */
+#include "dirtrie.h"
+
+struct rt_trie {
+	struct dirtrie t; /* pointing at the mmap'd maps */
+	size_t len[POLC_TRIE_MAPS];
+};
+
+int rt_trie_open(struct polrt *rt, struct rt_trie *t, const int fds[POLC_TRIE_MAPS],
+		 const char *name, unsigned width, bool membership);
+void rt_trie_close(struct rt_trie *t);
+int rt_fill_array(struct polrt *rt, int fd, const char *name, const uint32_t *v, uint32_t n);
+int rt_fill_trie(struct polrt *rt, const int fds[POLC_TRIE_MAPS], const char *name,
+		 unsigned width, uint32_t dflt, const struct polc_meta_key *keys, uint32_t n);
+/* Does set s have a trie for family index f (0: IPv4 / ports, 1: IPv6)? */
+bool rt_set_has_family(const struct polc_meta_set *s, int f);
+int rt_set_prefixes(const struct polc_meta_set *s, int f, const struct polc_meta_key *keys,
+		    uint32_t n, struct dirtrie_prefix **out, size_t *n_out);
+/* Build family f's trie of set s from its elements and switch to it; with a
+ * change list, incrementally. */
+int rt_set_build(struct polrt *rt, const char *set, const struct polc_meta_set *s, int f,
+		 const int fds[POLC_TRIE_MAPS], const struct polc_meta_key *keys, uint32_t n,
+		 const struct polc_meta_key *chg, uint32_t n_chg);
+
+/* sets.c: the element store of a set, pinned beside its tries */
+#define SET_ELEMS_MAGIC 0x534c4d45u /* "ELMS" */
+int rt_set_pin_name(const char *set, int f, int map, char *buf, size_t len);
+int rt_set_create_elems(struct polrt *rt, const struct polc_meta_set *s,
+			const struct polc_meta_key *keys, uint32_t n, const char *dir,
+			const char *set);
 
 /* The tc filter every instance uses: one per (device, direction). */
 #define POLRT_TC_HANDLE 0x504f /* "PO" */

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * load.c: load one policy of an artifact into the kernel, with every map
+ * its program reads filled (classifier tables and tries, set tries), but
+ * attach nothing.  polrt_apply() builds on it; tests and benchmarks use it
+ * to run the very program a node would run.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+#include "util.h"
+
+#define VERIFIER_LOG_SIZE (1u << 20)
+
+struct polrt_loaded {
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+};
+
+struct load_ctx {
+	struct polrt *rt;
+	const struct polrt_artifact *a;
+	const struct polc_meta_policy *policy;
+	const char *name;
+};
+
+/* Is name a map of one of the policy's sets? */
+static bool set_map(const struct load_ctx *c, const char *name)
+{
+	const struct polrt_meta *m = &c->a->meta;
+
+	for (uint32_t i = 0; i < c->policy->n_setrefs; i++) {
+		const struct polc_meta_set *s = &m->sets[m->setrefs[c->policy->first_setref + i]];
+		for (int f = 0; f < 2; f++)
+			for (int k = 0; k < POLC_TRIE_MAPS; k++)
+				if (rt_set_has_family(s, f) &&
+				    strcmp(polrt_meta_str(m, s->map_str[f][k]), name) == 0)
+					return true;
+	}
+	return false;
+}
+
+/* A map the policy's program uses: a set's, or one its plan fills? */
+static bool policy_map(const struct load_ctx *c, const char *name)
+{
+	const struct polrt_meta *m = &c->a->meta;
+
+	if (strcmp(name, polrt_meta_str(m, c->policy->rules_map_str)) == 0 ||
+	    strcmp(name, polrt_meta_str(m, c->policy->reasons_map_str)) == 0 || set_map(c, name))
+		return true;
+	for (uint32_t i = 0; i < c->policy->n_inits; i++) {
+		const struct polc_meta_init *n = &m->inits[c->policy->first_init + i];
+		int maps = n->kind == POLC_INIT_ARRAY ? 1 : POLC_TRIE_MAPS;
+		for (int k = 0; k < maps; k++)
+			if (strcmp(polrt_meta_str(m, n->map_str[k]), name) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Keep only this policy's program and maps in the object. */
+static int select_parts(struct load_ctx *c, struct bpf_object *obj, struct bpf_program **prog)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	const struct polc_meta_prog *mp = &m->progs[c->policy->first_prog];
+	const char *prog_name = polrt_meta_str(m, mp->name_str);
+	struct bpf_program *p;
+	struct bpf_map *map;
+
+	*prog = NULL;
+	bpf_object__for_each_program(p, obj) {
+		bool ours = strcmp(bpf_program__name(p), prog_name) == 0;
+		bpf_program__set_autoload(p, ours);
+		if (ours)
+			*prog = p;
+	}
+	if (!*prog)
+		return rt_err(c->rt, ENOENT, "%s: program %s named in the metadata is missing",
+			      c->a->name, prog_name);
+	enum bpf_prog_type want = mp->hook == POLC_HOOK_XDP ? BPF_PROG_TYPE_XDP
+							    : BPF_PROG_TYPE_SCHED_CLS;
+	if (bpf_program__type(*prog) != want)
+		return rt_err(c->rt, EINVAL, "%s: program %s is not of the type its hook needs",
+			      c->a->name, prog_name);
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		/* internal maps (.rodata, .data) belong to every program */
+		if (!strchr(name, '.') && !policy_map(c, name))
+			bpf_map__set_autocreate(map, false);
+	}
+	return 0;
+}
+
+/* The last lines of the verifier's log: what it objected to. */
+static void report_refusal(struct load_ctx *c, int err, const char *log)
+{
+	if (err == -EPERM || err == -EACCES) {
+		rt_err(c->rt, -err, "the kernel refused to load policy %s: permission denied "
+				    "(loading policies needs root: CAP_BPF and CAP_NET_ADMIN)",
+		       c->name);
+		return;
+	}
+	const char *tail = log;
+	size_t len = strlen(log);
+	int lines = 0;
+	for (size_t i = len; i > 0; i--) {
+		if (log[i - 1] == '\n' && i != len && ++lines == 12) {
+			tail = log + i;
+			break;
+		}
+	}
+	rt_err(c->rt, -err,
+	       "the kernel's verifier refused policy %s (%s): this is a polc bug, please report it "
+	       "with the policy file%s%s",
+	       c->name, strerror(-err), *tail ? "; the verifier said:\n" : "", tail);
+}
+
+static int map_fd(struct load_ctx *c, struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	int fd = map ? bpf_map__fd(map) : -1;
+
+	if (fd < 0)
+		return rt_err(c->rt, ENOENT, "%s: map %s named in the metadata is missing",
+			      c->a->name, name);
+	return fd;
+}
+
+/* Fill what the program reads: classifier arrays and tries, set tries. */
+static int fill_maps(struct load_ctx *c, struct bpf_object *obj)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	const char *data = c->a->data_blob;
+	int err = 0;
+
+	for (uint32_t i = 0; i < c->policy->n_inits && !err; i++) {
+		const struct polc_meta_init *n = &m->inits[c->policy->first_init + i];
+		int fds[POLC_TRIE_MAPS];
+		int maps = n->kind == POLC_INIT_ARRAY ? 1 : POLC_TRIE_MAPS;
+		for (int k = 0; k < maps && !err; k++) {
+			fds[k] = map_fd(c, obj, polrt_meta_str(m, n->map_str[k]));
+			if (fds[k] < 0)
+				err = fds[k];
+		}
+		if (err)
+			break;
+		const char *name = polrt_meta_str(m, n->map_str[0]);
+		if (n->kind == POLC_INIT_ARRAY)
+			err = rt_fill_array(c->rt, fds[0], name, (const void *)(data + n->data_off),
+					    n->count);
+		else
+			err = rt_fill_trie(c->rt, fds, name, n->width, n->dflt,
+					   (const void *)(data + n->data_off), n->count);
+	}
+	for (uint32_t i = 0; i < c->policy->n_setrefs && !err; i++) {
+		const struct polc_meta_set *s = &m->sets[m->setrefs[c->policy->first_setref + i]];
+		const char *set = polrt_meta_str(m, s->name_str);
+		for (int f = 0; f < 2 && !err; f++) {
+			int fds[POLC_TRIE_MAPS];
+			if (!rt_set_has_family(s, f))
+				continue;
+			for (int k = 0; k < POLC_TRIE_MAPS && !err; k++) {
+				fds[k] = map_fd(c, obj, polrt_meta_str(m, s->map_str[f][k]));
+				if (fds[k] < 0)
+					err = fds[k];
+			}
+			err = err ?: rt_set_build(c->rt, set, s, f, fds,
+						  (const void *)(data + s->elems_off), s->n_elems, NULL, 0);
+		}
+	}
+	return err;
+}
+
+int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
+	       struct polrt_loaded **out)
+{
+	struct load_ctx c = { .rt = rt, .a = a };
+	_cleanup_free_ char *log = calloc(1, VERIFIER_LOG_SIZE);
+	struct bpf_program *prog;
+	int err;
+
+	c.policy = policy ? polrt_meta_policy(&a->meta, policy)
+			  : a->meta.hdr->n_policies == 1 ? &a->meta.policies[0] : NULL;
+	if (!c.policy)
+		return rt_err(rt, ENOENT, "%s has no policy '%s'", a->name, policy ? policy : "");
+	c.name = polrt_meta_str(&a->meta, c.policy->name_str);
+
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = c.name, .kernel_log_buf = log,
+		    .kernel_log_size = log ? VERIFIER_LOG_SIZE : 0);
+	struct bpf_object *obj = bpf_object__open_mem(a->data, a->len, &oopts);
+	if (!obj)
+		return rt_err(rt, errno, "%s: libbpf cannot open the object: %s", a->name,
+			      strerror(errno));
+	err = select_parts(&c, obj, &prog);
+	if (!err) {
+		err = bpf_object__load(obj);
+		if (err)
+			report_refusal(&c, err, log ? log : "");
+	}
+	err = err ?: fill_maps(&c, obj);
+	if (err) {
+		bpf_object__close(obj);
+		return err;
+	}
+	struct polrt_loaded *l = calloc(1, sizeof(*l));
+	if (!l) {
+		bpf_object__close(obj);
+		return -ENOMEM;
+	}
+	l->obj = obj;
+	l->prog = prog;
+	*out = l;
+	return 0;
+}
+
+int polrt_loaded_prog_fd(const struct polrt_loaded *l)
+{
+	return bpf_program__fd(l->prog);
+}
+
+int polrt_loaded_map_fd(const struct polrt_loaded *l, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(l->obj, name);
+
+	return map ? bpf_map__fd(map) : -ENOENT;
+}
+
+void polrt_loaded_free(struct polrt_loaded **l)
+{
+	if (!*l)
+		return;
+	bpf_object__close((*l)->obj);
+	free(*l);
+	*l = NULL;
+}
