@@ -29,15 +29,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pktgen.h"
 #include "polc.h"
 #include "polc_contract.h"
+#include "polrt.h"
 #include "strbuf.h"
 
 struct opts {
+	enum polc_plan_choice plan;
+	bool sets;
 	unsigned repeat;
 	unsigned runs;
 	unsigned sizes[16];
@@ -124,62 +128,91 @@ static int load_floor(void)
 /* ---- policies ------------------------------------------------------------- */
 
 struct loaded {
-	struct bpf_object *obj;
+	struct polrt *rt;
+	struct polrt_artifact *art;
+	struct polrt_loaded *l;
 	int prog_fd;
 	int rules_fd;
 	int reasons_fd;
 	double compile_s;
+	long compile_kb; /* peak RSS of the compiling process */
 	size_t insns;
+	const char *plan;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+	return level == LIBBPF_WARN && !strstr(fmt, "skipping unrecognized") ? vfprintf(stderr, fmt, ap)
+									     : 0;
 }
 
-/* Compile src (policy "name") with libpolc and load it. */
-static void load_policy(const char *file, const char *text, size_t len,
-			const char *policy, struct loaded *l)
+static void log_rt(void *ctx, enum polrt_log_level level, const char *msg)
 {
-	struct polc_unit *u = NULL;
+	(void)ctx;
+	if (level <= POLRT_LOG_WARN)
+		fprintf(stderr, "polc-bench: %s\n", msg);
+}
+
+/*
+ * Compile text with libpolc in a child process (its wall time and peak
+ * memory are the compiler's alone), then load it as polctl would.
+ */
+static void load_policy(const char *file, const char *text, size_t len, const char *policy,
+			const struct opts *o, struct loaded *l)
+{
 	char out[] = "/tmp/polc-bench-XXXXXX";
 	int fd = mkstemp(out);
 
+	memset(l, 0, sizeof(*l));
 	if (fd < 0)
 		die("mkstemp: %s", strerror(errno));
 	close(fd);
 	double t0 = now_s();
-	int err = polc_unit_new(&u, file, text, len);
-	err = err ?: polc_front(u);
-	struct polc_build_opts bo = { .sz = sizeof(bo) };
-	err = err ?: polc_build(u, &bo, out);
-	l->compile_s = now_s() - t0;
-	if (err) {
-		polc_unit_render_diags(u, stderr);
-		die("cannot compile %s", file);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct polc_unit *u = NULL;
+		int err = polc_unit_new(&u, file, text, len);
+		if (!err)
+			polc_unit_set_plan(u, o->plan);
+		err = err ?: polc_front(u);
+		struct polc_build_opts bo = { .sz = sizeof(bo) };
+		err = err ?: polc_build(u, &bo, out);
+		if (err)
+			polc_unit_render_diags(u, stderr);
+		_exit(err ? 1 : 0);
 	}
-	polc_unit_free(&u);
+	int status;
+	struct rusage ru;
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		die("cannot run the compiler: %s", strerror(errno));
+	l->compile_s = now_s() - t0;
+	l->compile_kb = ru.ru_maxrss;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("cannot compile %s", file);
 
-	l->obj = bpf_object__open_file(out, NULL);
-	if (!l->obj || bpf_object__load(l->obj))
-		die("cannot load %s: %s", file, strerror(errno));
+	struct polrt_opts ro = { .sz = sizeof(ro), .log = log_rt };
+	if (polrt_new(&l->rt, &ro) || polrt_artifact_open(l->rt, out, &l->art) ||
+	    polrt_load(l->rt, l->art, policy, &l->l))
+		die("cannot load %s", file);
 	unlink(out);
 
-	char name[128];
-	snprintf(name, sizeof(name), "pol_%s", policy);
-	for (char *p = name; *p; p++)
-		if (*p == '-')
-			*p = '_';
-	struct bpf_program *prog = bpf_object__find_program_by_name(l->obj, name);
-	if (!prog)
-		die("%s: no program %s", file, name);
-	l->prog_fd = bpf_program__fd(prog);
-	l->insns = bpf_program__insn_cnt(prog);
-	char map[160];
-	snprintf(map, sizeof(map), "%s_rules", name);
-	l->rules_fd = bpf_map__fd(bpf_object__find_map_by_name(l->obj, map));
-	snprintf(map, sizeof(map), "%s_reasons", name);
-	l->reasons_fd = bpf_map__fd(bpf_object__find_map_by_name(l->obj, map));
+	const struct polrt_meta *m = polrt_artifact_meta(l->art);
+	const struct polc_meta_policy *p = polrt_meta_policy(m, policy);
+	l->prog_fd = polrt_loaded_prog_fd(l->l);
+	l->rules_fd = polrt_loaded_map_fd(l->l, polrt_meta_str(m, p->rules_map_str));
+	l->reasons_fd = polrt_loaded_map_fd(l->l, polrt_meta_str(m, p->reasons_map_str));
+	l->plan = p->plan == POLC_PLAN_CLASSIFIER ? "classifier" : "linear";
+	struct bpf_prog_info info = { 0 };
+	uint32_t info_len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(l->prog_fd, &info, &info_len) == 0)
+		l->insns = info.xlated_prog_len / 8;
+}
+
+static void unload(struct loaded *l)
+{
+	polrt_loaded_free(&l->l);
+	polrt_artifact_free(&l->art);
+	polrt_free(&l->rt);
 }
 
 static uint64_t counter(int map_fd, uint32_t index)
@@ -229,50 +262,54 @@ static void bench_packet(const char *label, const char *what, struct loaded *l,
  * Every rule's source is unique (10.A.B.0/24 or 2001:db8:A:B::/64 from i),
  * so the packet built for rule i is decided by rule i and no other.
  */
+/* The first two octets and the third of rule i's source: unique to 2^24. */
+#define GEN_O1(i) (10 + ((i) >> 16))
+#define GEN_O2(i) (((i) >> 8) & 255)
+#define GEN_O3(i) ((i)&255)
+
 static void gen_rule(struct strbuf *sb, unsigned i)
 {
-	unsigned a = (i >> 8) & 255, b = i & 255, hi = i >> 16;
+	unsigned o1 = GEN_O1(i), o2 = GEN_O2(i), o3 = GEN_O3(i);
 
 	switch (i % 4) {
 	case 0:
-		strbuf_printf(sb, "    drop from 10.%u.%u.0/24\n", a + 16 * hi, b);
+		strbuf_printf(sb, "    drop from %u.%u.%u.0/24\n", o1, o2, o3);
 		break;
 	case 1:
-		strbuf_printf(sb, "    pass tcp from 10.%u.%u.0/24 to port { 80, 443 }\n",
-			      a + 16 * hi, b);
+		strbuf_printf(sb, "    pass tcp from %u.%u.%u.0/24 to port { 80, 443 }\n", o1, o2, o3);
 		break;
 	case 2:
 		strbuf_printf(sb, "    pass udp from 2001:db8:%x:%x::/64 to port 1000-2000\n",
-			      a + 16 * hi, b);
+			      (i >> 8) & 0xffff, o3);
 		break;
 	case 3:
 		strbuf_printf(sb,
-			      "    drop tcp from 10.%u.%u.7 port 1024-65535 to 192.0.2.0/24 port 22\n",
-			      a + 16 * hi, b);
+			      "    drop tcp from %u.%u.%u.7 port 1024-65535 to 192.0.2.0/24 port 22\n",
+			      o1, o2, o3);
 		break;
 	}
 }
 
 static void gen_packet(struct pkt *k, unsigned i)
 {
-	unsigned a = ((i >> 8) & 255) + 16 * (i >> 16), b = i & 255;
+	unsigned o1 = GEN_O1(i), o2 = GEN_O2(i), b = GEN_O3(i);
 	char src[64];
 
 	switch (i % 4) {
 	case 0:
-		snprintf(src, sizeof(src), "10.%u.%u.1", a, b);
+		snprintf(src, sizeof(src), "%u.%u.%u.1", o1, o2, b);
 		pkt_udp4(k, src, "192.0.2.1", 5000, 53, 16);
 		break;
 	case 1:
-		snprintf(src, sizeof(src), "10.%u.%u.1", a, b);
+		snprintf(src, sizeof(src), "%u.%u.%u.1", o1, o2, b);
 		pkt_tcp4(k, src, "192.0.2.1", 40000, 443, PKT_TCP_SYN, 0);
 		break;
 	case 2:
-		snprintf(src, sizeof(src), "2001:db8:%x:%x::1", a, b);
+		snprintf(src, sizeof(src), "2001:db8:%x:%x::1", (i >> 8) & 0xffff, b);
 		pkt_udp6(k, src, "2001:db8:ffff::1", 5000, 1500, 16);
 		break;
 	case 3:
-		snprintf(src, sizeof(src), "10.%u.%u.7", a, b);
+		snprintf(src, sizeof(src), "%u.%u.%u.7", o1, o2, b);
 		pkt_tcp4(k, src, "192.0.2.9", 40000, 22, PKT_TCP_SYN, 0);
 		break;
 	}
@@ -289,8 +326,8 @@ static void bench_generated(unsigned n, int floor_fd, const struct opts *o)
 	for (unsigned i = 0; i < n; i++)
 		gen_rule(&sb, i);
 	strbuf_puts(&sb, "}\n");
-	load_policy("gen.pol", strbuf_str(&sb), sb.len, "gen", &l);
-	snprintf(label, sizeof(label), "generated, %u rule%s", n, n == 1 ? "" : "s");
+	load_policy("gen.pol", strbuf_str(&sb), sb.len, "gen", o, &l);
+	snprintf(label, sizeof(label), "%u rule%s, %s", n, n == 1 ? "" : "s", l.plan);
 
 	gen_packet(&k, 0);
 	bench_packet(label, "decided by rule 1", &l, &k, 1, floor_fd, o);
@@ -302,9 +339,9 @@ static void bench_generated(unsigned n, int floor_fd, const struct opts *o)
 	}
 	pkt_tcp4(&k, "172.16.0.1", "192.0.2.1", 40000, 443, PKT_TCP_SYN, 0);
 	bench_packet(label, "no rule matches (default)", &l, &k, 0, floor_fd, o);
-	fprintf(stderr, "polc-bench: %u rules: polc compile %.3f s (clang included), %zu insns\n",
-		n, l.compile_s, l.insns);
-	bpf_object__close(l.obj);
+	fprintf(stderr, "polc-bench: %u rules: plan %s, polc compile %.3f s (clang included), peak %.0f MiB, %zu insns\n",
+		n, l.plan, l.compile_s, (double)l.compile_kb / 1024, l.insns);
+	unload(&l);
 	strbuf_release(&sb);
 }
 
@@ -376,18 +413,18 @@ static const struct sample_case samples[] = {
 static void bench_samples(int floor_fd, const struct opts *o)
 {
 	const char *loaded_file = NULL;
-	struct loaded l = { 0 };
+	struct loaded l;
 
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 		const struct sample_case *s = &samples[i];
 		if (!loaded_file || strcmp(loaded_file, s->file) != 0) {
 			if (loaded_file)
-				bpf_object__close(l.obj);
+				unload(&l);
 			char path[1024];
 			size_t len;
 			snprintf(path, sizeof(path), "%s/%s", o->samples, s->file);
 			char *text = read_all(path, &len);
-			load_policy(s->file, text, len, s->policy, &l);
+			load_policy(s->file, text, len, s->policy, o, &l);
 			free(text);
 			loaded_file = s->file;
 		}
@@ -396,23 +433,121 @@ static void bench_samples(int floor_fd, const struct opts *o)
 		bench_packet(s->file, s->what, &l, &k, s->rule, floor_fd, o);
 	}
 	if (loaded_file)
-		bpf_object__close(l.obj);
+		unload(&l);
+}
+
+/*
+ * An artifact compiled elsewhere (e.g. from hand-edited generated C), with
+ * the generated policy's packets: for experiments on the generated code.
+ */
+static void bench_object(const char *path, unsigned n, int floor_fd, const struct opts *o)
+{
+	struct loaded l = { 0 };
+	struct polrt_opts ro = { .sz = sizeof(ro), .log = log_rt };
+	struct pkt k;
+
+	if (polrt_new(&l.rt, &ro) || polrt_artifact_open(l.rt, path, &l.art) ||
+	    polrt_load(l.rt, l.art, "gen", &l.l))
+		die("cannot load %s", path);
+	const struct polrt_meta *m = polrt_artifact_meta(l.art);
+	const struct polc_meta_policy *p = polrt_meta_policy(m, "gen");
+	l.prog_fd = polrt_loaded_prog_fd(l.l);
+	l.rules_fd = polrt_loaded_map_fd(l.l, polrt_meta_str(m, p->rules_map_str));
+	l.reasons_fd = polrt_loaded_map_fd(l.l, polrt_meta_str(m, p->reasons_map_str));
+	gen_packet(&k, 1);
+	bench_packet(path, "decided by rule 2", &l, &k, 2, floor_fd, o);
+	gen_packet(&k, n - 1);
+	bench_packet(path, "decided by the last rule", &l, &k, n, floor_fd, o);
+	unload(&l);
+}
+
+/* ---- sets ------------------------------------------------------------------ */
+
+static uint32_t rng_next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * A policy dropping sources in a set of n random IPv4 prefixes (/8-/32,
+ * none in 198.18.0.0/15, which the packets come from), as a set file.
+ */
+static void bench_set(unsigned n, int floor_fd, const struct opts *o)
+{
+	char dir[] = "/tmp/polc-bench-set-XXXXXX", path[256], label[64];
+	struct strbuf sb = STRBUF_INIT;
+	uint32_t x = 0x9e3779b9u ^ n;
+
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/set.txt", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("cannot write %s", path);
+	uint32_t member = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a, len;
+		do {
+			a = rng_next(&x);
+			len = 8 + rng_next(&x) % 25;
+			a &= len ? ~0u << (32 - len) : 0;
+		} while ((a >> 17) == (0xc612u >> 1) || /* 198.18.0.0/15 */
+			 ((0xc6120000u & (len ? ~0u << (32 - len) : 0)) == a));
+		if (i == n / 2)
+			member = a;
+		fprintf(f, "%u.%u.%u.%u/%u\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, len);
+	}
+	fclose(f);
+	strbuf_printf(&sb,
+		      "set blocklist : ipv4 prefix file \"set.txt\"\n"
+		      "policy blocklist {\n    attach xdp\n    default pass\n"
+		      "    drop from @blocklist\n}\n");
+	snprintf(path, sizeof(path), "%s/set.pol", dir);
+	struct loaded l;
+	load_policy(path, strbuf_str(&sb), sb.len, "blocklist", o, &l);
+	snprintf(label, sizeof(label), "set of %u prefixes", n);
+
+	struct pkt k;
+	char src[32];
+	snprintf(src, sizeof(src), "%u.%u.%u.%u", member >> 24, (member >> 16) & 255,
+		 (member >> 8) & 255, (member & 255) | 1);
+	pkt_udp4(&k, src, "192.0.2.1", 5000, 53, 16);
+	bench_packet(label, "member (dropped)", &l, &k, 1, floor_fd, o);
+	pkt_udp4(&k, "198.18.0.5", "192.0.2.1", 5000, 53, 16);
+	bench_packet(label, "not a member (passed)", &l, &k, 0, floor_fd, o);
+	fprintf(stderr, "polc-bench: set of %u: polc compile %.3f s, peak %.0f MiB\n", n, l.compile_s,
+		(double)l.compile_kb / 1024);
+	unload(&l);
+	snprintf(path, sizeof(path), "%s/set.txt", dir);
+	unlink(path);
+	rmdir(dir);
+	strbuf_release(&sb);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .repeat = 1000000, .runs = 5, .sizes = { 1, 10, 100, 1000 }, .n_sizes = 4,
+	struct opts o = { .repeat = 1000000, .runs = 5, .sizes = { 1, 10, 100, 1000, 10000, 100000 },
+			  .n_sizes = 6,
 			  .samples = "samples" };
 	static const struct option lopts[] = {
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "runs", required_argument, NULL, 'n' },
 		{ "sizes", required_argument, NULL, 's' },
 		{ "samples", required_argument, NULL, 'S' },
+		{ "plan", required_argument, NULL, 'p' },
+		{ "sets", required_argument, NULL, 'e' },
+		{ "object", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "r:n:s:S:", lopts, NULL)) != -1) {
+	unsigned set_sizes[8] = { 1000, 100000, 1000000 }, n_set_sizes = 3;
+	const char *object = NULL;
+
+	while ((opt = getopt_long(argc, argv, "r:n:s:S:p:e:o:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			o.repeat = (unsigned)strtoul(optarg, NULL, 10);
@@ -429,8 +564,23 @@ int main(int argc, char **argv)
 		case 'S':
 			o.samples = optarg;
 			break;
+		case 'o':
+			object = optarg;
+			break;
+		case 'p':
+			o.plan = strcmp(optarg, "linear") == 0	   ? POLC_PLAN_FORCE_LINEAR :
+				 strcmp(optarg, "classifier") == 0 ? POLC_PLAN_FORCE_CLASSIFIER :
+								     POLC_PLAN_AUTO;
+			break;
+		case 'e':
+			n_set_sizes = 0;
+			for (char *t = strtok(optarg, ","); t && n_set_sizes < 8; t = strtok(NULL, ","))
+				if (strtoul(t, NULL, 10))
+					set_sizes[n_set_sizes++] = (unsigned)strtoul(t, NULL, 10);
+			break;
 		default:
-			fprintf(stderr, "usage: polc-bench [--repeat N] [--runs R] [--sizes 1,10,...] [--samples DIR]\n");
+			fprintf(stderr, "usage: polc-bench [--repeat N] [--runs R] [--sizes 1,10,...] [--sets 1000,...]\n"
+					"                  [--plan auto|linear|classifier] [--samples DIR]\n");
 			return 2;
 		}
 	}
@@ -453,9 +603,16 @@ int main(int argc, char **argv)
 	       "floor", "x floor");
 	printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------", "--------------------------------",
 	       "-------", "--------", "-------", "-------");
+	if (object) {
+		/* --object FILE --sizes N: that artifact of the generated policy of N */
+		bench_object(object, o.sizes[0], floor_fd, &o);
+		return 0;
+	}
 	bench_samples(floor_fd, &o);
 	for (unsigned i = 0; i < o.n_sizes; i++)
 		bench_generated(o.sizes[i], floor_fd, &o);
+	for (unsigned i = 0; i < n_set_sizes; i++)
+		bench_set(set_sizes[i], floor_fd, &o);
 	close(floor_fd);
 	return 0;
 }

@@ -55,4 +55,32 @@ static __always_inline __u32 polc_l4b(const struct polc_pkt *p)
 	return POLC_L4B_NONE;
 }
 
+/*
+ * Classifier tries never change once loaded: polctl builds each one once,
+ * into half 1 of its fresh l1 map (a build goes to the half not in use,
+ * and the zeroed map uses half 0), and checks that it did.  Reading that
+ * half directly saves the lookup of the active half.
+ */
+#define POLC_CTRIE_HALF 1
+
+static __always_inline __u32 polc_ctrie_l1(void *l1, __u32 top16)
+{
+	__u32 i = POLC_CTRIE_HALF * POLC_TRIE_L1_HALF + ((top16 >> 8) & 0xff);
+	struct polc_trie_node *n = bpf_map_lookup_elem(l1, &i);
+
+	return n ? n->e[top16 & 0xff] : 0;
+}
+
+static __always_inline __u32 polc_ctrie_lookup32(void *l1, void *nodes, void *bits,
+						 const __u32 *k)
+{
+	return polc_trie_walk(nodes, bits, k, polc_ctrie_l1(l1, k[0] >> 16), 2, 2);
+}
+
+static __always_inline __u32 polc_ctrie_lookup128(void *l1, void *nodes, void *bits,
+						  const __u32 *k)
+{
+	return polc_trie_walk(nodes, bits, k, polc_ctrie_l1(l1, k[0] >> 16), 2, 14);
+}
+
 #endif /* POLC_CLASSIFIER_H */

@@ -792,6 +792,54 @@ static void combine(struct cctx *c, const char *what, struct field *x, struct fi
 	free(buf);
 }
 
+/*
+ * Compose the staged tables where the result stays small: two lookups per
+ * packet instead of five.  Costs memory (the product of the class counts),
+ * hence the limits.
+ */
+#define COMPOSE_PORTS_MAX (1u << 20)
+#define COMPOSE_ALL_MAX (1u << 24)
+
+static void compose(struct cctx *c, struct ir_classifier *o)
+{
+	uint64_t np = (uint64_t)o->n_proto * o->n_l4a * o->n_l4b;
+	uint64_t na = (uint64_t)o->n_src * o->n_dst * o->n_mask * o->tb.n_out;
+
+	if (c->failed)
+		return;
+	if (np <= COMPOSE_PORTS_MAX && c->bytes + np * 4 <= TABLES_MAX_BYTES) {
+		o->ports.rows = o->n_proto * o->n_l4a;
+		o->ports.cols = o->n_l4b;
+		o->ports.v = arena_calloc(c->u->arena, np ? np : 1, sizeof(uint32_t));
+		o->ports.n_out = o->tb.n_out;
+		for (uint32_t p = 0; p < o->n_proto; p++)
+			for (uint32_t a = 0; a < o->n_l4a; a++) {
+				uint32_t x = o->ta.v[p * o->ta.cols + a];
+				for (uint32_t b = 0; b < o->n_l4b; b++)
+					o->ports.v[((uint64_t)p * o->n_l4a + a) * o->n_l4b + b] =
+						o->tb.v[(uint64_t)x * o->tb.cols + b];
+			}
+		c->bytes += np * 4;
+	}
+	if (na <= COMPOSE_ALL_MAX && c->bytes + na * 4 <= TABLES_MAX_BYTES) {
+		uint32_t nb = o->tb.n_out;
+		o->all.rows = o->n_src * o->n_dst * o->n_mask;
+		o->all.cols = nb;
+		o->all.v = arena_calloc(c->u->arena, na ? na : 1, sizeof(uint32_t));
+		for (uint32_t s = 0; s < o->n_src; s++)
+			for (uint32_t d = 0; d < o->n_dst; d++) {
+				uint32_t x = o->tc.v[(uint64_t)s * o->tc.cols + d];
+				for (uint32_t m = 0; m < o->n_mask; m++) {
+					uint32_t y = o->td.v[(uint64_t)x * o->td.cols + m];
+					uint64_t row = ((uint64_t)s * o->n_dst + d) * o->n_mask + m;
+					memcpy(&o->all.v[row * nb], &o->te.v[(uint64_t)y * o->te.cols],
+					       nb * sizeof(uint32_t));
+				}
+			}
+		c->bytes += na * 4;
+	}
+}
+
 /* Copy a malloc'd array into the unit's arena. */
 static uint32_t *to_arena(struct polc_unit *u, uint32_t *v, size_t n)
 {
@@ -864,6 +912,7 @@ int polc_classify(struct polc_unit *u, struct ir_policy *p, const char **why)
 	combine(&c, "source × destination address", &src, &dst, &sd, &o->tc, false);
 	combine(&c, "addresses × sets", &sd, &mask, &sdm, &o->td, false);
 	combine(&c, "addresses × ports", &sdm, &b, &fin, &o->te, true);
+	compose(&c, o);
 	o->table_bytes = c.bytes;
 
 	struct field *all[] = { &proto, &l4a, &l4b, &src, &dst, &mask, &a, &b, &sd, &sdm, &fin };

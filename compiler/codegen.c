@@ -92,8 +92,7 @@ static void emit_byteset(struct terms *t, const char *field,
 	emit_ranges(t, field, r, n, 255);
 }
 
-static void emit_prefix(struct strbuf *sb, const char *field,
-			const struct ir_prefix *p)
+void gen_prefix_test(struct strbuf *sb, const char *field, const struct ir_prefix *p)
 {
 	if (p->family == IR_V4) {
 		uint32_t a = p->w[0];
@@ -152,7 +151,7 @@ static void emit_addrs(struct gen *g, struct terms *t, const char *field,
 			continue;
 		if (k++)
 			strbuf_puts(&t->sb, n > 4 ? " ||\n\t     " : " || ");
-		emit_prefix(&t->sb, field, &s->v[i]);
+		gen_prefix_test(&t->sb, field, &s->v[i]);
 	}
 	for (size_t i = 0; i < s->n_sets; i++) {
 		if (!(s->sets[i]->families & IR_FAMILY_BIT(f)))

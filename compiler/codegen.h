@@ -53,6 +53,9 @@ void gen_set_has_port(struct gen *g, struct strbuf *out, const struct ir_set *s,
  * initialisation records of a policy with the classifier plan. */
 void gen_classifier(struct gen *g, const struct ir_policy *p);
 
+/* A C test: is the address in field (p->src/p->dst) inside prefix p? */
+void gen_prefix_test(struct strbuf *sb, const char *field, const struct ir_prefix *p);
+
 /* A trie map triple, declared with its capacities (cap 0: size 1). */
 void gen_trie_maps(struct gen *g, const char *name, uint32_t nodes, uint32_t bits);
 

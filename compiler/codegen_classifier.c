@@ -12,6 +12,15 @@
 #include "codegen.h"
 #include "dirtrie.h"
 
+/*
+ * A field whose values fall into a few runs of equal class is cheaper to
+ * compare than to look up (an array lookup costs ~2 ns here, a compare a
+ * fraction): up to INLINE_RUNS runs outside the most common class, or up to
+ * INLINE_PREFIXES prefixes of an address family, become compares.
+ */
+#define INLINE_RUNS 6
+#define INLINE_PREFIXES 6
+
 static uint32_t node_count(uint64_t entries)
 {
 	return (uint32_t)((entries + DIRTRIE_FANOUT - 1) / DIRTRIE_FANOUT);
@@ -39,10 +48,12 @@ static void gen_array(struct gen *g, const struct ir_policy *p, const char *what
 	vec_push(g->u->arena, &g->inits, init);
 }
 
-/* A class trie of one side and family, if it has prefixes; its name. */
+/* A class trie of one side and family, if it needs one; its name. */
 static const char *gen_class_trie(struct gen *g, const struct ir_policy *p, const char *side,
 				  enum ir_family f, const struct ir_class_prefix *cp, size_t n)
 {
+	if (n <= INLINE_PREFIXES)
+		return NULL; /* compared in the code: see emit_addr_family() */
 	unsigned width = f == IR_V4 ? 32 : 128;
 	const char *name;
 	struct dirtrie_prefix *dp;
@@ -81,15 +92,91 @@ static const char *gen_class_trie(struct gen *g, const struct ir_policy *p, cons
 	return name;
 }
 
-/* "v = <lookup of a field>" or the field's constant class 0. */
-static void emit_field(struct gen *g, const struct ir_policy *p, const char *var,
-		       const char *what, uint32_t n_cls, const char *index)
+/*
+ * A field whose values fall into a few runs of equal class is cheaper to
+ * compare than to look up: up to this many runs (outside the most common
+ * class) become compares.
+ */
+
+struct run {
+	uint32_t lo, hi, cls;
+};
+
+/* The runs of v[0..n) not of class `common`; -1 when there are too many. */
+static int runs_of(const uint32_t *v, uint32_t n, struct run *out, uint32_t *common)
 {
-	if (n_cls <= 1)
+	/* the most common class is the fallback */
+	uint32_t best = v[0], best_n = 0;
+	for (uint32_t i = 0; i < n;) {
+		uint32_t j = i;
+		while (j < n && v[j] == v[i])
+			j++;
+		uint32_t count = 0;
+		for (uint32_t k = 0; k < n; k++)
+			count += v[k] == v[i];
+		if (count > best_n) {
+			best_n = count;
+			best = v[i];
+		}
+		if (best_n > n / 2)
+			break;
+		i = j;
+	}
+	int m = 0;
+	for (uint32_t i = 0; i < n;) {
+		uint32_t j = i;
+		while (j < n && v[j] == v[i])
+			j++;
+		if (v[i] != best) {
+			if (m == INLINE_RUNS)
+				return -1;
+			out[m++] = (struct run){ i, j - 1, v[i] };
+		}
+		i = j;
+	}
+	*common = best;
+	return m;
+}
+
+/* "v = <the field's class>": a constant, compares or a lookup. */
+static void emit_field(struct gen *g, const struct ir_policy *p, const char *var,
+		       const char *what, uint32_t n_cls, const uint32_t *values, uint32_t size,
+		       const char *index)
+{
+	struct run runs[INLINE_RUNS];
+	uint32_t common;
+	int n;
+
+	if (n_cls <= 1) {
 		strbuf_printf(g->out, "\t__u32 %s = 0; /* one class: not looked up */\n", var);
-	else
+		return;
+	}
+	n = runs_of(values, size, runs, &common);
+	if (n < 0) {
 		strbuf_printf(g->out, "\t__u32 %s = polc_node_get(&%s_c_%s, %s);\n", var, p->cname,
 			      what, index);
+		return;
+	}
+	strbuf_printf(g->out, "\t__u32 %s_i = %s;\n\t__u32 %s = ", var, index, var);
+	for (int i = 0; i < n; i++) {
+		if (runs[i].lo == runs[i].hi)
+			strbuf_printf(g->out, "%s_i == %u ? %u :\n\t\t", var, runs[i].lo, runs[i].cls);
+		else if (runs[i].lo == 0)
+			strbuf_printf(g->out, "%s_i <= %u ? %u :\n\t\t", var, runs[i].hi, runs[i].cls);
+		else
+			strbuf_printf(g->out, "%s_i >= %u && %s_i <= %u ? %u :\n\t\t", var, runs[i].lo,
+				      var, runs[i].hi, runs[i].cls);
+	}
+	strbuf_printf(g->out, "%u; /* %d compare%s, no lookup */\n", common, n, n == 1 ? "" : "s");
+}
+
+/* Does the field need its array map? */
+static bool field_mapped(uint32_t n_cls, const uint32_t *values, uint32_t size)
+{
+	struct run runs[INLINE_RUNS];
+	uint32_t common;
+
+	return n_cls > 1 && runs_of(values, size, runs, &common) < 0;
 }
 
 /* A table that gives every row its own number back: nothing to look up. */
@@ -118,30 +205,67 @@ static void emit_table(struct gen *g, const struct ir_policy *p, const char *var
 		strbuf_printf(g->out, "\t__u32 %s = polc_node_get(&%s_c_%s, %s);\n", var, p->cname,
 			      what, y);
 	else
-		strbuf_printf(g->out, "\t__u32 %s = polc_node_get(&%s_c_%s, %s * %u + %s);\n", var,
+		strbuf_printf(g->out, "\t__u32 %s = polc_node_get(&%s_c_%s, (%s) * %u + %s);\n", var,
 			      p->cname, what, x, t->cols, y);
 }
 
-static void emit_addr_lookup(struct gen *g, const char *var, const char *field,
-			     const char *t4, const char *t6)
+static int longest_first(const void *pa, const void *pb)
+{
+	const struct ir_class_prefix *a = pa, *b = pb;
+
+	return a->p.len > b->p.len ? -1 : a->p.len < b->p.len;
+}
+
+/* The class of an address of one family: a trie lookup, or, for a few
+ * prefixes, compares from the longest prefix down (the first that matches
+ * is the longest match). */
+static void emit_addr_family(struct gen *g, const char *field, const char *trie,
+			     enum ir_family f, const struct ir_class_prefix *cp, size_t n)
 {
 	struct strbuf *out = g->out;
 
+	if (trie) {
+		strbuf_printf(out, "polc_ctrie_lookup%s(POLC_TRIE_MAPS_OF(%s), %s)",
+			      f == IR_V4 ? "32" : "128", trie, field);
+		return;
+	}
+	if (n == 0) {
+		strbuf_puts(out, "0");
+		return;
+	}
+	struct ir_class_prefix sorted[INLINE_PREFIXES];
+	memcpy(sorted, cp, n * sizeof(*cp));
+	qsort(sorted, n, sizeof(*sorted), longest_first);
+	strbuf_putc(out, '(');
+	for (size_t i = 0; i < n; i++) {
+		if (sorted[i].p.len == 0) {
+			strbuf_printf(out, "%u", sorted[i].cls);
+			strbuf_putc(out, ')');
+			return;
+		}
+		gen_prefix_test(out, field, &sorted[i].p);
+		strbuf_printf(out, " ? %u :\n\t\t", sorted[i].cls);
+	}
+	strbuf_puts(out, "0)");
+}
+
+static void emit_addr_lookup(struct gen *g, const struct ir_classifier *c, const char *var,
+			     const char *field, uint32_t n_cls, const char *trie[IR_NFAMILIES],
+			     struct ir_class_prefix *const cp[IR_NFAMILIES], const size_t n[IR_NFAMILIES])
+{
+	struct strbuf *out = g->out;
+	(void)c;
+
 	strbuf_printf(out, "\t__u32 %s = ", var);
-	if (!t4 && !t6) {
+	if (n_cls <= 1) {
 		strbuf_puts(out, "0; /* one class: not looked up */\n");
 		return;
 	}
-	if (t6)
-		strbuf_printf(out, "v6 ? polc_trie_lookup128(&%s_l1, &%s_nodes, &%s_bits, %s) : ", t6,
-			      t6, t6, field);
-	else
-		strbuf_puts(out, "v6 ? 0 : ");
-	if (t4)
-		strbuf_printf(out, "polc_trie_lookup32(&%s_l1, &%s_nodes, &%s_bits, %s);\n", t4, t4,
-			      t4, field);
-	else
-		strbuf_puts(out, "0;\n");
+	strbuf_puts(out, "v6 ? ");
+	emit_addr_family(g, field, trie[IR_V6], IR_V6, cp[IR_V6], n[IR_V6]);
+	strbuf_puts(out, " :\n\t\t");
+	emit_addr_family(g, field, trie[IR_V4], IR_V4, cp[IR_V4], n[IR_V4]);
+	strbuf_puts(out, ";\n");
 }
 
 static const char *const side_field[] = {
@@ -164,24 +288,37 @@ void gen_classifier(struct gen *g, const struct ir_policy *p)
 		      " */\n",
 		      p->n_rules, c->n_subrules, c->n_proto, c->n_l4a, c->n_l4b, c->n_src, c->n_dst,
 		      c->n_mask, (unsigned long long)c->table_bytes);
-	if (c->n_proto > 1)
+	if (field_mapped(c->n_proto, c->proto, IR_PROTO_SIZE))
 		gen_array(g, p, "proto", c->proto, IR_PROTO_SIZE);
-	if (c->n_l4a > 1)
+	if (field_mapped(c->n_l4a, c->l4a, IR_L4A_SIZE))
 		gen_array(g, p, "l4a", c->l4a, IR_L4A_SIZE);
-	if (c->n_l4b > 1)
+	if (field_mapped(c->n_l4b, c->l4b, IR_L4B_SIZE))
 		gen_array(g, p, "l4b", c->l4b, IR_L4B_SIZE);
-	if (c->n_mask > 1)
+	if (field_mapped(c->n_mask, c->mask, 1u << c->n_bits))
 		gen_array(g, p, "mask", c->mask, 1u << c->n_bits);
-	const char *src4 = gen_class_trie(g, p, "src", IR_V4, c->src[IR_V4], c->n_src_prefixes[IR_V4]);
-	const char *src6 = gen_class_trie(g, p, "src", IR_V6, c->src[IR_V6], c->n_src_prefixes[IR_V6]);
-	const char *dst4 = gen_class_trie(g, p, "dst", IR_V4, c->dst[IR_V4], c->n_dst_prefixes[IR_V4]);
-	const char *dst6 = gen_class_trie(g, p, "dst", IR_V6, c->dst[IR_V6], c->n_dst_prefixes[IR_V6]);
-	const struct ir_table *tables[] = { &c->ta, &c->tb, &c->tc, &c->td, &c->te };
-	static const char *const table_names[] = { "ta", "tb", "tc", "td", "te" };
-	for (int i = 0; i < 5; i++)
-		if ((uint64_t)tables[i]->rows * tables[i]->cols > 1 && !identity(tables[i]))
-			gen_array(g, p, table_names[i], tables[i]->v,
-				  (uint64_t)tables[i]->rows * tables[i]->cols);
+	const char *src_trie[IR_NFAMILIES], *dst_trie[IR_NFAMILIES];
+	for (int f = 0; f < IR_NFAMILIES; f++) {
+		src_trie[f] = c->n_src > 1 ? gen_class_trie(g, p, "src", f, c->src[f], c->n_src_prefixes[f])
+					   : NULL;
+		dst_trie[f] = c->n_dst > 1 ? gen_class_trie(g, p, "dst", f, c->dst[f], c->n_dst_prefixes[f])
+					   : NULL;
+	}
+	/* the composed tables where there are, else the staged ones */
+	const struct ir_table *tables[] = { c->ports.v ? NULL : &c->ta, c->ports.v ? NULL : &c->tb,
+					    c->all.v ? NULL : &c->tc, c->all.v ? NULL : &c->td,
+					    c->all.v ? NULL : &c->te,
+					    c->ports.v ? &c->ports : NULL, c->all.v ? &c->all : NULL };
+	static const char *const table_names[] = { "ta", "tb", "tc", "td", "te", "ports", "all" };
+	uint64_t bytes = 0;
+	for (int i = 0; i < 7; i++) {
+		if (!tables[i] || (uint64_t)tables[i]->rows * tables[i]->cols <= 1 || identity(tables[i]))
+			continue;
+		gen_array(g, p, table_names[i], tables[i]->v,
+			  (uint64_t)tables[i]->rows * tables[i]->cols);
+		bytes += (uint64_t)tables[i]->rows * tables[i]->cols * 4;
+	}
+	polc_note(g->u, "policy %s: classifier tables in the artifact: %.1f MiB", p->name,
+		  (double)bytes / (1 << 20));
 
 	strbuf_printf(out,
 		      "\n/* The first matching rule, from the packet's classes: a fixed number of\n"
@@ -190,11 +327,12 @@ void gen_classifier(struct gen *g, const struct ir_policy *p)
 		      "{\n"
 		      "\t__u32 v6 = p->family == 6;\n",
 		      p->cname);
-	emit_field(g, p, "proto", "proto", c->n_proto, "(v6 << 8) | p->l4proto");
-	emit_field(g, p, "l4a", "l4a", c->n_l4a, "polc_l4a(p)");
-	emit_field(g, p, "l4b", "l4b", c->n_l4b, "polc_l4b(p)");
-	emit_addr_lookup(g, "src", "p->src", c->n_src > 1 ? src4 : NULL, c->n_src > 1 ? src6 : NULL);
-	emit_addr_lookup(g, "dst", "p->dst", c->n_dst > 1 ? dst4 : NULL, c->n_dst > 1 ? dst6 : NULL);
+	emit_field(g, p, "proto", "proto", c->n_proto, c->proto, IR_PROTO_SIZE,
+		   "(v6 << 8) | p->l4proto");
+	emit_field(g, p, "l4a", "l4a", c->n_l4a, c->l4a, IR_L4A_SIZE, "polc_l4a(p)");
+	emit_field(g, p, "l4b", "l4b", c->n_l4b, c->l4b, IR_L4B_SIZE, "polc_l4b(p)");
+	emit_addr_lookup(g, c, "src", "p->src", c->n_src, src_trie, c->src, c->n_src_prefixes);
+	emit_addr_lookup(g, c, "dst", "p->dst", c->n_dst, dst_trie, c->dst, c->n_dst_prefixes);
 	if (c->n_bits) {
 		strbuf_puts(out, "\t__u32 bits = 0;\n");
 		for (size_t i = 0; i < c->n_bits; i++) {
@@ -214,11 +352,21 @@ void gen_classifier(struct gen *g, const struct ir_policy *p)
 				      side_field[side]);
 		}
 	}
-	emit_field(g, p, "mask", "mask", c->n_mask, "bits");
-	emit_table(g, p, "a", "ta", &c->ta, "proto", "l4a");
-	emit_table(g, p, "b", "tb", &c->tb, "a", "l4b");
-	emit_table(g, p, "c", "tc", &c->tc, "src", "dst");
-	emit_table(g, p, "d", "td", &c->td, "c", "mask");
-	emit_table(g, p, "m", "te", &c->te, "d", "b");
+	emit_field(g, p, "mask", "mask", c->n_mask, c->mask, 1u << c->n_bits, "bits");
+	if (c->ports.v) {
+		char *row = arena_printf(g->u->arena, "proto * %u + l4a", c->n_l4a);
+		emit_table(g, p, "b", "ports", &c->ports, row, "l4b");
+	} else {
+		emit_table(g, p, "a", "ta", &c->ta, "proto", "l4a");
+		emit_table(g, p, "b", "tb", &c->tb, "a", "l4b");
+	}
+	if (c->all.v) {
+		char *row = arena_printf(g->u->arena, "(src * %u + dst) * %u + mask", c->n_dst, c->n_mask);
+		emit_table(g, p, "m", "all", &c->all, row, "b");
+	} else {
+		emit_table(g, p, "c", "tc", &c->tc, "src", "dst");
+		emit_table(g, p, "d", "td", &c->td, "c", "mask");
+		emit_table(g, p, "m", "te", &c->te, "d", "b");
+	}
 	strbuf_puts(out, "\treturn m;\n}\n\n");
 }

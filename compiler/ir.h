@@ -194,6 +194,13 @@ struct ir_classifier {
 	struct ir_setbit bits[IR_MAX_SETBITS];
 	uint32_t *mask; /* [1 << n_bits] */
 	struct ir_table ta, tb, tc, td, te;
+	/*
+	 * The same tables composed, where small enough (fewer lookups per
+	 * packet): ports[(proto * n_l4a + l4a) * n_l4b + l4b] = b, and
+	 * all[((src * n_dst + dst) * n_mask + mask) * tb.n_out + b] = match.
+	 * v is NULL where the staged tables are used instead.
+	 */
+	struct ir_table ports, all;
 	size_t n_subrules; /* rules after splitting ORs across fields */
 	uint64_t table_bytes;
 };

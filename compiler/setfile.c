@@ -130,8 +130,8 @@ int polc_setfile_read(struct polc_unit *u, struct ir_set *set, const char *path,
 		      struct polc_loc at)
 {
 	char *resolved = resolve_path(u, path);
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 	int err = read_all(resolved, &text, &len);
 
 	if (err) {

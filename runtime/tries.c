@@ -236,6 +236,11 @@ int rt_fill_trie(struct polrt *rt, const int fds[POLC_TRIE_MAPS], const char *na
 			rt_err(rt, -err, "cannot build trie %s: %s", name, strerror(-err));
 		else
 			err = dirtrie_flip(&t.t);
+		/* the program reads this static trie's half 1 directly
+		 * (POLC_CTRIE_HALF in polc_classifier.h) */
+		if (!err && dirtrie_active(&t.t) != 1)
+			err = rt_err(rt, EINVAL, "trie %s was not fresh: built into half %u", name,
+				     dirtrie_active(&t.t));
 		rt_trie_close(&t);
 	}
 	free(p);
