@@ -43,7 +43,11 @@
  *
  * Cost: 2 array lookups for l1 (the active half, then the entry) and one per
  * level below; W = 16 is l1 only.  Every lookup is of an ARRAY map with a
- * constant map pointer, so the verifier inlines them all.
+ * constant map pointer, so the verifier inlines them all (tests/bpf/
+ * test_trie.c checks that no helper call is left).  Instructions per call
+ * (clang 14 -O2, ELF / after the verifier's rewrite): lookup16 25 / 37,
+ * lookup32 96 / 126, lookup128 97 / 121 (a rolled loop),
+ * lookup128_unrolled 398 / 500 (a few ns faster on deep walks).
  *
  *	POLC_TRIE_DEFINE(blocked4, 4096, 65536);
  *	...

@@ -265,28 +265,28 @@ struct walk {
 static int walk_entries(struct walk *w, const uint32_t *e, uint32_t n,
 			unsigned d);
 
-/* Mark what entry x (in a node at level d; l1 is level 0) reaches. */
+/* Mark what child entry x (tag 10 or 11, in a node at level d; l1 is level
+ * 0) reaches.  Entries tagged 01 are not followed: lookups give 0 there. */
 static int walk_entry(struct walk *w, uint32_t x, unsigned d)
 {
 	uint32_t tag = x & DIRTRIE_TAG_MASK, idx = x & DIRTRIE_INDEX_MASK;
 
-	if (tag == 0)
-		return 0;
-	if (tag != DIRTRIE_TAG_NODE && tag != DIRTRIE_TAG_BITS)
-		return -EUCLEAN;
 	if (d + 1 > w->levels)
 		return -EUCLEAN; /* a child below the last level */
 	if (tag == DIRTRIE_TAG_BITS) {
 		if (idx >= w->t->n_bits)
 			return -EUCLEAN;
-		if (!slots_mark(w->bits, idx))
-			w->count.bits++;
+		if (slots_mark(w->bits, idx))
+			return -EUCLEAN; /* two parents in one half */
+		w->count.bits++;
 		return 0;
 	}
 	if (idx >= w->t->n_nodes)
 		return -EUCLEAN;
+	/* within one half every node has one parent (sharing is only ever
+	 * between the halves): a second visit is a corrupt trie, or a cycle */
 	if (slots_mark(w->nodes, idx))
-		return 0; /* seen (shared by both halves, or corrupt): done */
+		return -EUCLEAN;
 	w->count.nodes++;
 	if (d + 1 == w->levels)
 		return 0; /* last level: values only, nothing below */

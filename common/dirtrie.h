@@ -63,6 +63,11 @@
  * touch and copies every other entry of the active half, so the subtrees
  * below them are shared by both halves.
  *
+ * The active half of a zeroed trie is 0, so its first build goes to half 1
+ * and every later one to the half not in use: a trie built once and flipped
+ * once is in half 1 (classifier tries, which never change, may read half 1
+ * without looking up the active half).
+ *
  * Readers still inside the old half when it is flipped away must be gone
  * before the next build overwrites its slots: BPF programs run under RCU, so
  * wait for a grace period between a flip and the next build (a userspace
@@ -200,8 +205,9 @@ void dirtrie_bound(unsigned width, bool membership, uint64_t n,
  * The active half is only read.  Does not switch: call dirtrie_flip().
  * -EINVAL: bad arguments (see dirtrie_capacity()), a trie description that
  * does not fit; -EUCLEAN: the active half is corrupt (an index out of range,
- * a child where none can be); -ENOSPC: not enough free slots (the inactive
- * half is then left marked unbuilt); -ENOMEM.
+ * a node or bitmap reached twice, a child where none can be); -ENOSPC: not
+ * enough free slots (the inactive half is then left marked unbuilt);
+ * -ENOMEM.  Temporary memory: two bitsets of the capacities.
  */
 int dirtrie_build(struct dirtrie *t, const struct dirtrie_prefix *p, size_t n,
 		  uint32_t dflt);
