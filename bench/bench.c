@@ -475,32 +475,46 @@ static uint32_t rng_next(uint32_t *x)
  * A policy dropping sources in a set of n random IPv4 prefixes (/8-/32,
  * none in 198.18.0.0/15, which the packets come from), as a set file.
  */
-static void bench_set(unsigned n, int floor_fd, const struct opts *o)
+/*
+ * n random IPv4 prefixes shaped like a blocklist (60 % hosts, 25 % /24s,
+ * 10 % /17-/23, 5 % /12-/16), none covering 198.18.0.0/15 (where the
+ * benchmark's other packets come from), one per line into path; seed picks
+ * the sequence.  Returns the n/2-th prefix's address (a member).
+ */
+static uint32_t write_set(const char *path, unsigned n, uint32_t seed)
 {
-	char dir[] = "/tmp/polc-bench-set-XXXXXX", path[256], label[64];
-	struct strbuf sb = STRBUF_INIT;
-	uint32_t x = 0x9e3779b9u ^ n;
-
-	if (!mkdtemp(dir))
-		die("mkdtemp: %s", strerror(errno));
-	snprintf(path, sizeof(path), "%s/set.txt", dir);
+	uint32_t x = 0x9e3779b9u ^ seed, member = 0;
 	FILE *f = fopen(path, "w");
+
 	if (!f)
 		die("cannot write %s", path);
-	uint32_t member = 0;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t a, len;
 		do {
 			a = rng_next(&x);
-			len = 8 + rng_next(&x) % 25;
-			a &= len ? ~0u << (32 - len) : 0;
+			uint32_t r = rng_next(&x) % 100;
+			len = r < 60 ? 32 : r < 85 ? 24 : r < 95 ? 17 + r % 7 : 12 + r % 5;
+			a &= ~0u << (32 - len);
 		} while ((a >> 17) == (0xc612u >> 1) || /* 198.18.0.0/15 */
 			 ((0xc6120000u & (len ? ~0u << (32 - len) : 0)) == a));
 		if (i == n / 2)
 			member = a;
 		fprintf(f, "%u.%u.%u.%u/%u\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, len);
 	}
-	fclose(f);
+	if (fclose(f))
+		die("cannot write %s", path);
+	return member;
+}
+
+static void bench_set(unsigned n, int floor_fd, const struct opts *o)
+{
+	char dir[] = "/tmp/polc-bench-set-XXXXXX", path[256], label[64];
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!mkdtemp(dir))
+		die("mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/set.txt", dir);
+	uint32_t member = write_set(path, n, n);
 	strbuf_printf(&sb,
 		      "set blocklist : ipv4 prefix file \"set.txt\"\n"
 		      "policy blocklist {\n    attach xdp\n    default pass\n"
@@ -540,14 +554,16 @@ int main(int argc, char **argv)
 		{ "plan", required_argument, NULL, 'p' },
 		{ "sets", required_argument, NULL, 'e' },
 		{ "object", required_argument, NULL, 'o' },
+		{ "write-policy", required_argument, NULL, 'W' },
+		{ "write-set", required_argument, NULL, 'w' },
 		{ 0 },
 	};
 	int opt;
 
 	unsigned set_sizes[8] = { 1000, 100000, 1000000 }, n_set_sizes = 3;
-	const char *object = NULL;
+	const char *object = NULL, *write_policy = NULL, *write_set_to = NULL;
 
-	while ((opt = getopt_long(argc, argv, "r:n:s:S:p:e:o:", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:n:s:S:p:e:o:W:w:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			o.repeat = (unsigned)strtoul(optarg, NULL, 10);
@@ -566,6 +582,12 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			object = optarg;
+			break;
+		case 'W':
+			write_policy = optarg;
+			break;
+		case 'w':
+			write_set_to = optarg;
 			break;
 		case 'p':
 			o.plan = strcmp(optarg, "linear") == 0	   ? POLC_PLAN_FORCE_LINEAR :
@@ -586,6 +608,24 @@ int main(int argc, char **argv)
 	}
 	if (!o.repeat || !o.runs)
 		die("--repeat and --runs must be positive");
+	/* --write-policy FILE --sizes N / --write-set FILE --sets N: the inputs
+	 * of the cases, for bench/scale.sh to time polc and polctl on */
+	if (write_policy) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "policy gen {\n    attach xdp\n    default pass\n");
+		for (unsigned i = 0; i < o.sizes[0]; i++)
+			gen_rule(&sb, i);
+		strbuf_puts(&sb, "}\n");
+		FILE *f = fopen(write_policy, "w");
+		if (!f || fwrite(sb.buf, 1, sb.len, f) != sb.len || fclose(f))
+			die("cannot write %s", write_policy);
+		strbuf_release(&sb);
+		return 0;
+	}
+	if (write_set_to) {
+		write_set(write_set_to, set_sizes[0], set_sizes[0] ^ 0x5a5a);
+		return 0;
+	}
 	libbpf_set_print(libbpf_quiet);
 	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 

@@ -80,7 +80,7 @@ static __always_inline __u32 polc_ctrie_lookup32(void *l1, void *nodes, void *bi
 static __always_inline __u32 polc_ctrie_lookup128(void *l1, void *nodes, void *bits,
 						  const __u32 *k)
 {
-	return polc_trie_walk(nodes, bits, k, polc_ctrie_l1(l1, k[0] >> 16), 2, 14);
+	return polc_trie_walk_rolled(nodes, bits, k, polc_ctrie_l1(l1, k[0] >> 16), 2, 14);
 }
 
 #endif /* POLC_CLASSIFIER_H */

@@ -246,10 +246,12 @@ int polc_backend(struct polc_unit *u, const struct polc_build_opts *opts,
 		return POLC_EINTERNAL;
 	}
 
+	/* -mcpu=v3: 32-bit compares and jumps, a few percent fewer
+	 * instructions (kernel 5.1, below polc's minimum) */
 	const char *clang = clang_path(opts);
 	const char *argv[] = {
 		clang, "-target", "bpf", "-O2", "-g", "-Wall", "-Wno-unused-function",
-		"-fno-ident", "-fdebug-compilation-dir=.", "-I.", "-c", GEN_NAME,
+		"-fno-ident", "-fdebug-compilation-dir=.", "-mcpu=v3", "-I.", "-c", GEN_NAME,
 		"-o", OBJ_NAME, NULL,
 	};
 	struct strbuf output = STRBUF_INIT;

@@ -17,11 +17,49 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "element.h"
 #include "rt.h"
 #include "util.h"
+
+/*
+ * Programs that read a trie's old half while it is switched away finish
+ * within microseconds (they run under RCU, in one softirq); the next update
+ * reuses that half's free slots, so it waits until this long after the last
+ * switch.  The header of the element store records when that was.
+ */
+#define SET_GRACE_NS (20 * 1000 * 1000ull)
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void wait_grace(const struct polc_meta_key *hdr)
+{
+	uint64_t last = (uint64_t)hdr->w[3] << 32 | hdr->w[2];
+	uint64_t now = boot_ns();
+
+	if (last && now < last + SET_GRACE_NS) {
+		uint64_t left = last + SET_GRACE_NS - now;
+		struct timespec ts = { (time_t)(left / 1000000000ull), (long)(left % 1000000000ull) };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+}
+
+static void note_switch(struct polc_meta_key *hdr)
+{
+	uint64_t now = boot_ns();
+
+	hdr->w[2] = (uint32_t)now;
+	hdr->w[3] = (uint32_t)(now >> 32);
+}
 
 static const char *const family_tag[] = { "v4", "v6" };
 static const char *const map_tag[] = { "l1", "nodes", "bits" };
@@ -117,6 +155,7 @@ int rt_set_create_elems(struct polrt *rt, const struct polc_meta_set *s,
 		memcpy(e.v + 1, keys, (size_t)n * sizeof(*keys));
 	e.v[0].w[0] = SET_ELEMS_MAGIC;
 	e.v[0].w[1] = n;
+	note_switch(&e.v[0]);
 	elems_unmap(&e);
 	err = rt_set_pin_name(set, 0, -1, pin, sizeof(pin));
 	err = err ?: pins_path(dir, pin, path, sizeof(path));
@@ -366,6 +405,8 @@ int polrt_set_update(struct polrt *rt, const char *instance, const char *set,
 		err = rt_err(rt, ENOSPC, "set %s would hold %u elements, more than its size %u",
 			     set, next.n, e.cap);
 	/* build every family's trie first, then switch them one after the other */
+	if (!err)
+		wait_grace(&e.v[0]);
 	for (int f = 0; f < 2 && !err; f++)
 		if (rt_set_has_family(c.s, f))
 			err = rt_set_build(rt, set, c.s, f, c.fds[f], next.v, next.n,
@@ -375,6 +416,7 @@ int polrt_set_update(struct polrt *rt, const char *instance, const char *set,
 		if (next.n)
 			memcpy(e.v + 1, next.v, (size_t)next.n * sizeof(*next.v));
 		__atomic_store_n(&e.v[0].w[1], next.n, __ATOMIC_RELEASE);
+		note_switch(&e.v[0]);
 		if (res) {
 			res->before = have;
 			res->after = next.n;

@@ -136,7 +136,9 @@ int rt_set_prefixes(const struct polc_meta_set *s, int f, const struct polc_meta
 		p[m].value = 1;
 		m++;
 	}
-	int err = dirtrie_normalise(p, &m, width);
+	/* a set's store is kept sorted the way the trie wants it: sorting
+	 * 100k elements again would cost most of an update */
+	int err = dirtrie_is_normalised(p, m, width) ? 0 : dirtrie_normalise(p, &m, width);
 	if (err) {
 		free(p);
 		return err;

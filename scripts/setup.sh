@@ -9,7 +9,7 @@ packages=(
     flex bison                       # grammar/
     libbpf-dev libelf-dev zlib1g-dev # runtime/ (libbpf 1.1, libelf)
     libcmocka-dev                    # unit tests
-    bpftool iproute2 nftables        # tests, demo, benchmarks
+    bpftool iproute2 nftables time   # tests, demo, benchmarks
     iputils-ping netcat-openbsd jq   # real traffic and JSON checks in e2e tests
 )
 
