@@ -13,6 +13,10 @@ const char *const polc_wclass_names[POLC_W_COUNT_] = {
 	[POLC_W_HOST_BITS] = "host-bits",
 	[POLC_W_UNUSED] = "unused",
 	[POLC_W_EMPTY] = "empty-policy",
+	[POLC_W_SHADOW] = "shadow",
+	[POLC_W_REDUNDANT] = "redundant",
+	[POLC_W_UNREACHABLE] = "unreachable",
+	[POLC_W_OVERLAP] = "overlap",
 };
 static_assert(sizeof(polc_wclass_names) / sizeof(polc_wclass_names[0]) == POLC_W_COUNT_,
 	      "one name per warning class");
@@ -26,7 +30,8 @@ static const char *const severity_names[] = {
 void polc_warning_config_default(struct polc_warning_config *c)
 {
 	c->enabled = ~0u & ~1u;
-	c->as_error = 0;
+	/* a shadowed rule means the policy does not do what it says */
+	c->as_error = 1u << POLC_W_SHADOW;
 	c->all_as_error = false;
 }
 
@@ -61,6 +66,13 @@ int polc_warning_config_apply(struct polc_warning_config *c, const char *opt)
 		c->enabled |= 1u << w;
 		return 0;
 	}
+	if (strncmp(opt, "no-error=", 9) == 0) {
+		int w = wclass_by_name(opt + 9);
+		if (w < 0)
+			return -1;
+		c->as_error &= ~(1u << w);
+		return 0;
+	}
 	if (strncmp(opt, "no-", 3) == 0) {
 		int w = wclass_by_name(opt + 3);
 		if (w < 0)
@@ -80,6 +92,7 @@ void polc_diags_init(struct polc_diags *d, struct arena *a)
 	memset(d, 0, sizeof(*d));
 	d->arena = a;
 	d->max_errors = 20;
+	d->max_per_class = 50;
 	polc_warning_config_default(&d->wconf);
 }
 
@@ -152,6 +165,11 @@ struct polc_diag *polc_warning(struct polc_diags *d, enum polc_wclass wclass,
 	enum polc_severity sev = POLC_SEV_WARNING;
 	if (d->wconf.all_as_error || (d->wconf.as_error & (1u << wclass)))
 		sev = POLC_SEV_ERROR;
+	/* a generated policy can have thousands of one kind: show some,
+	 * count the rest (errors still count as errors) */
+	if (sev == POLC_SEV_WARNING && d->max_per_class &&
+	    d->per_class[wclass]++ >= d->max_per_class)
+		return NULL;
 
 	va_list ap;
 	va_start(ap, fmt);
@@ -322,6 +340,10 @@ void polc_diags_render(const struct polc_diags *d, FILE *out)
 					       NULL, '~');
 		}
 	}
+	for (int w = 1; w < POLC_W_COUNT_; w++)
+		if (d->max_per_class && d->per_class[w] > d->max_per_class)
+			fprintf(out, "polc: %u more warnings [-W%s] not shown\n",
+				d->per_class[w] - d->max_per_class, polc_wclass_names[w]);
 	if (d->capped)
 		fprintf(out, "polc: too many errors (%u), stopping\n",
 			d->max_errors);

@@ -30,6 +30,10 @@ enum polc_wclass {
 	POLC_W_HOST_BITS,  /* prefix with bits set below its length */
 	POLC_W_UNUSED,     /* constant never referenced */
 	POLC_W_EMPTY,      /* policy without rules */
+	POLC_W_SHADOW,     /* a rule an earlier one with the other verdict covers (an error) */
+	POLC_W_REDUNDANT,  /* a rule an earlier one with the same verdict covers */
+	POLC_W_UNREACHABLE,/* rules after one that matches everything */
+	POLC_W_OVERLAP,    /* set elements inside other elements */
 	POLC_W_COUNT_,
 };
 
@@ -62,6 +66,8 @@ struct polc_diags {
 	unsigned n_warnings;
 	unsigned max_errors; /* 0: no cap */
 	bool capped;         /* stopped collecting errors */
+	unsigned max_per_class; /* warnings shown per class (0: all) */
+	unsigned per_class[POLC_W_COUNT_];
 	struct polc_warning_config wconf;
 };
 

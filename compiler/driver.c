@@ -78,6 +78,13 @@ int polc_unit_load(struct polc_unit **out, const char *path)
 	return polc_unit_new(out, path, buf, len);
 }
 
+const char *polc_unit_source(const struct polc_unit *u, size_t *len)
+{
+	if (len)
+		*len = u->src->len;
+	return u->src->text;
+}
+
 void polc_unit_free(struct polc_unit **up)
 {
 	struct polc_unit *u = *up;
@@ -130,6 +137,7 @@ int polc_front(struct polc_unit *u)
 	else
 		err = err ?: polc_check(u);
 	err = err ?: polc_lower(u);
+	err = err ?: polc_analyze(u);
 	err = err ?: polc_plan(u);
 	return err;
 }

@@ -3,16 +3,21 @@
  * polc: the policy compiler's command line.  Parses arguments and calls
  * libpolc; nothing else.
  *
- * Exit codes: 0 success, 1 errors in the policy, 2 bad usage or unreadable
- * input, 3 clang failed on generated code (a polc bug), 4 internal error.
+ * Exit codes: 0 success, 1 errors in the policy (fmt --check: the file is
+ * not in canonical form), 2 bad usage or unreadable input, 3 clang failed on
+ * generated code (a polc bug), 4 internal error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "polc.h"
@@ -24,6 +29,9 @@ static const char usage_text[] =
 	"commands:\n"
 	"  compile FILE -o OUT.o   compile a policy file into a BPF artifact\n"
 	"  check FILE              parse and check only (no clang, no root)\n"
+	"  fmt FILE                print FILE in canonical form ('-': stdin)\n"
+	"  fmt -w FILE             rewrite FILE in canonical form (atomically)\n"
+	"  fmt --check FILE        exit 1 and print a diff if FILE is not in canonical form\n"
 	"  version                 print the version\n"
 	"  help                    print this help\n"
 	"\n"
@@ -38,9 +46,14 @@ static const char usage_text[] =
 	"                          are matched (polc -v says what auto chose)\n"
 	"      --clang PATH        the clang to run (default: $POLC_CLANG, clang)\n"
 	"      --keep-build DIR    build in DIR and keep it\n"
+	"  -w, --write             fmt: rewrite the file instead of printing it\n"
+	"      --check             fmt: change nothing; a diff on stdout, exit 1 if\n"
+	"                          the file is not in canonical form\n"
 	"\n"
-	"warning classes: host-bits unused empty-policy\n"
-	"exit codes: 0 ok, 1 policy errors, 2 usage, 3 clang failure, 4 internal\n";
+	"warning classes: host-bits unused empty-policy shadow (an error unless\n"
+	"  -Wno-error=shadow) redundant unreachable overlap\n"
+	"exit codes: 0 ok, 1 policy errors (fmt --check: not formatted), 2 usage,\n"
+	"            3 clang failure, 4 internal\n";
 
 struct cli {
 	const char *command;
@@ -51,6 +64,8 @@ struct cli {
 	const char *keep_build;
 	bool verbose;
 	bool json;
+	bool write;      /* fmt -w */
+	bool check_only; /* fmt --check */
 	enum polc_plan_choice plan;
 	const char *wopts[64];
 	size_t n_wopts;
@@ -76,7 +91,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP, OPT_PLAN };
+	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP, OPT_PLAN, OPT_CHECK };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit-c", required_argument, NULL, OPT_EMIT_C },
@@ -85,6 +100,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "clang", required_argument, NULL, OPT_CLANG },
 		{ "keep-build", required_argument, NULL, OPT_KEEP },
 		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "write", no_argument, NULL, 'w' },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -95,7 +112,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	c->command = argv[1];
 	optind = 2;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:vW:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:vW:wh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			c->output = optarg;
@@ -133,6 +150,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				c->plan = POLC_PLAN_FORCE_CLASSIFIER;
 			else
 				return usage_error("unknown plan '%s' (auto, linear or classifier)", optarg);
+			break;
+		case 'w':
+			c->write = true;
+			break;
+		case OPT_CHECK:
+			c->check_only = true;
 			break;
 		case 'h':
 			c->command = "help";
@@ -232,6 +255,151 @@ static int run(const struct cli *c)
 	return err;
 }
 
+/* ---- fmt ------------------------------------------------------------------ */
+
+static int read_stdin(char **text, size_t *len)
+{
+	size_t cap = 65536;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	if (!buf)
+		return POLC_EINTERNAL;
+	for (;;) {
+		if (*len == cap) {
+			char *nb = cap <= POLC_MAX_SOURCE ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				free(buf);
+				errno = EFBIG;
+				return POLC_EUSAGE;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(STDIN_FILENO, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return POLC_EUSAGE;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	*text = buf;
+	return 0;
+}
+
+/*
+ * Replace path's contents atomically: a temporary file next to it (next to
+ * what a symlink points at) with the same mode, synced, renamed over it.
+ */
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	_cleanup_free_ char *dir_copy = NULL, *base_copy = NULL, *tmp = NULL;
+	struct stat st;
+
+	if (!real || stat(real, &st) < 0)
+		goto fail;
+	dir_copy = strdup(real);
+	base_copy = strdup(real);
+	if (!dir_copy || !base_copy ||
+	    asprintf(&tmp, "%s/.%s.fmt-XXXXXX", dirname(dir_copy), basename(base_copy)) < 0) {
+		tmp = NULL;
+		goto fail;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		goto fail;
+	bool ok = fchmod(fd, st.st_mode & 07777) == 0;
+	if (fchown(fd, st.st_uid, st.st_gid) < 0) {
+		/* not ours to give away: the file becomes the caller's */
+	}
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		off += ok ? (size_t)n : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, real) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "polc: cannot write '%s': %s\n", path, strerror(errno));
+	return POLC_EUSAGE;
+}
+
+static int run_fmt(const struct cli *c)
+{
+	struct polc_unit *u = NULL;
+	bool from_stdin;
+	int err;
+
+	if (!c->file)
+		return usage_error("%s", "fmt: no policy file given");
+	if (c->write && c->check_only)
+		return usage_error("%s", "fmt: -w and --check exclude each other");
+	from_stdin = strcmp(c->file, "-") == 0;
+	if (from_stdin && c->write)
+		return usage_error("%s", "fmt: -w needs a file, not stdin");
+	if (from_stdin) {
+		char *text = NULL;
+		size_t len = 0;
+		err = read_stdin(&text, &len);
+		err = err ?: polc_unit_new(&u, "<stdin>", text, len);
+		free(text);
+	} else {
+		err = polc_unit_load(&u, c->file);
+	}
+	if (err) {
+		fprintf(stderr, "polc: cannot read '%s': %s\n", c->file, strerror(errno));
+		return err;
+	}
+
+	_cleanup_free_ char *out = NULL;
+	size_t out_len = 0, src_len = 0;
+	const char *src = polc_unit_source(u, &src_len);
+	err = polc_format_mem(u, &out, &out_len);
+	if (err) {
+		if (c->json)
+			polc_unit_render_diags_json(u, stderr);
+		else
+			polc_unit_render_diags(u, stderr);
+		polc_unit_free(&u);
+		return err;
+	}
+	bool same = out_len == src_len && memcmp(out, src, out_len) == 0;
+	if (c->check_only) {
+		if (!same) {
+			_cleanup_free_ char *to = NULL;
+			if (asprintf(&to, "%s (formatted)", c->file) < 0)
+				to = NULL;
+			fflush(stdout);
+			polc_diff(stdout, c->file, src, src_len, to ? to : c->file, out, out_len);
+			fprintf(stderr, "polc: %s is not in canonical form (polc fmt -w %s)\n",
+				c->file, c->file);
+			err = POLC_EPOLICY;
+		}
+	} else if (c->write) {
+		if (!same)
+			err = write_atomic(c->file, out, out_len);
+	} else if (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0) {
+		fprintf(stderr, "polc: cannot write the output: %s\n", strerror(errno));
+		err = POLC_EUSAGE;
+	}
+	polc_unit_free(&u);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -250,5 +418,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(c.command, "compile") == 0 || strcmp(c.command, "check") == 0)
 		return run(&c);
+	if (strcmp(c.command, "fmt") == 0)
+		return run_fmt(&c);
 	return usage_error("unknown command '%s'", c.command);
 }

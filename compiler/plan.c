@@ -19,8 +19,11 @@
 #include "unit.h"
 
 /* Where the classifier's fixed cost (~10 array lookups) beats compares:
- * bench/RESULTS.md measures both. */
+ * bench/RESULTS.md measures both.  A rule with a long literal list is
+ * as many compares (and, at 100,000 values, more than clang can parse):
+ * values count too. */
 #define PLAN_LINEAR_RULES 32
+#define PLAN_LINEAR_VALUES 256
 /* The largest policy the linear plan can take: clang's 16-bit jumps and the
  * verifier's budget, measured with the generated rule shapes. */
 #define PLAN_LINEAR_MAX_RULES 512
@@ -77,6 +80,18 @@ static int plan_classifier(struct polc_unit *u, struct ir_policy *p, bool forced
 	return POLC_EPOLICY;
 }
 
+/* The literal values the linear plan would compare, one by one. */
+static size_t linear_values(const struct ir_policy *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+		n += 1 + r->src.n + r->dst.n + r->sport.n + r->dport.n;
+	}
+	return n;
+}
+
 int polc_plan(struct polc_unit *u)
 {
 	int err = 0;
@@ -92,7 +107,8 @@ int polc_plan(struct polc_unit *u)
 			err = plan_classifier(u, p, true) ?: err;
 			break;
 		case POLC_PLAN_AUTO:
-			if (p->n_rules <= PLAN_LINEAR_RULES)
+			if (p->n_rules <= PLAN_LINEAR_RULES &&
+			    linear_values(p) <= PLAN_LINEAR_VALUES)
 				plan_linear(u, p, "few rules");
 			else
 				err = plan_classifier(u, p, false) ?: err;

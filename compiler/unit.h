@@ -21,6 +21,8 @@ struct polc_unit {
 	struct polc_source *src;
 	struct polc_diags diags;
 	struct ast_file ast;  /* parse.c */
+	bool parsed;          /* polc_parse() ran: it runs once */
+	int parse_rc;         /* and returned this */
 	struct ir_unit ir;    /* lower.c, plan.c */
 	struct strbuf gen_c;  /* codegen.c */
 	struct strbuf gen_data; /* codegen.c: the contents of ".polc.data" */
@@ -30,10 +32,13 @@ struct polc_unit {
 };
 
 /* The passes, in pipeline order.  Each returns 0 or a POLC_E* code and
- * reports user errors in unit->diags. */
+ * reports user errors in unit->diags.  polc_parse() parses once: called
+ * again (by polc_front() after polc_format(), say) it returns its first
+ * result. */
 int polc_parse(struct polc_unit *u);
 int polc_check(struct polc_unit *u);
 int polc_lower(struct polc_unit *u);
+int polc_analyze(struct polc_unit *u);
 int polc_plan(struct polc_unit *u);
 int polc_codegen(struct polc_unit *u);
 /* plan.c's helper: the classifier plan of p (p->cls), or POLC_EPOLICY with
