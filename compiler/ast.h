@@ -128,10 +128,20 @@ struct ast_set {
 	struct ir_set *ir; /* check.c */
 };
 
+/* A comment: '#' to the end of its line.  The grammar never sees them; the
+ * lexer keeps them, in source order, for polc fmt. */
+struct ast_comment {
+	struct polc_loc loc;
+	const char *text; /* from the '#', trailing blanks and CR removed */
+	size_t len;       /* bytes of text (a comment may hold a NUL) */
+	bool own_line;    /* nothing but blanks before it on its line */
+};
+
 struct ast_file {
 	VEC(struct ast_const *) consts;
 	VEC(struct ast_set *) sets;
 	VEC(struct ast_policy *) policies;
+	VEC(struct ast_comment) comments;
 };
 
 #endif /* POLC_AST_H */

@@ -44,6 +44,27 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner)
 	}
 }
 
+void parse_comment(struct parse_ctx *c, struct polc_loc loc, const char *text,
+		   size_t len)
+{
+	const struct polc_source *src = c->unit->src;
+	struct ast_comment k = { .loc = loc, .own_line = true };
+
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' ||
+		       text[len - 1] == '\r'))
+		len--;
+	k.text = arena_strndup(c->arena, text, len);
+	k.len = len;
+	/* only blanks between the start of the line and the '#'? */
+	if (loc.line >= 1 && loc.line <= src->n_lines) {
+		const char *line = src->text + src->line_start[loc.line - 1];
+		for (uint32_t i = 0; i + 1 < loc.col; i++)
+			if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+				k.own_line = false;
+	}
+	vec_push(c->arena, &c->unit->ast.comments, k);
+}
+
 void parse_resynced(struct parse_ctx *c)
 {
 	c->recovering = false;
@@ -311,6 +332,10 @@ int polc_parse(struct polc_unit *u)
 	};
 	yyscan_t scanner;
 
+	if (u->parsed)
+		return u->parse_rc;
+	u->parsed = true;
+	u->parse_rc = POLC_EINTERNAL;
 	if (yylex_init_extra(&ctx, &scanner))
 		return POLC_EINTERNAL;
 	YY_BUFFER_STATE buf = yy_scan_bytes(u->src->text, (int)u->src->len,
@@ -319,7 +344,8 @@ int polc_parse(struct polc_unit *u)
 	yy_delete_buffer(buf, scanner);
 	yylex_destroy(scanner);
 
-	if (rc == 2)
+	if (rc == 2 && !ctx.nested_too_deep)
 		return POLC_EINTERNAL;
-	return u->diags.n_errors ? POLC_EPOLICY : 0;
+	u->parse_rc = u->diags.n_errors ? POLC_EPOLICY : 0;
+	return u->parse_rc;
 }

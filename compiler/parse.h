@@ -34,7 +34,13 @@ struct parse_ctx {
 	 * policy's '{' follows "policy NAME") */
 	unsigned list_depth;
 	int prev_tok[2];
+	/* the parser's stack is full (a user error: exit 1, not 4) */
+	bool nested_too_deep;
 };
+
+/* The lexer saw a comment (text[0..len) from the '#'). */
+void parse_comment(struct parse_ctx *c, struct polc_loc loc, const char *text,
+		   size_t len);
 
 /* The parser resynchronised at the end of a statement. */
 void parse_resynced(struct parse_ctx *c);

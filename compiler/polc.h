@@ -50,6 +50,9 @@ int polc_unit_load(struct polc_unit **out, const char *path);
 int polc_unit_new(struct polc_unit **out, const char *name, const char *text,
 		  size_t len);
 
+/* The unit's source text (NUL-terminated; len bytes, which may hold NULs). */
+const char *polc_unit_source(const struct polc_unit *u, size_t *len);
+
 /* Free the unit and everything it owns; NULL-safe, clears *u. */
 void polc_unit_free(struct polc_unit **u);
 
@@ -92,6 +95,27 @@ struct polc_build_opts {
  */
 int polc_build(struct polc_unit *u, const struct polc_build_opts *opts,
 	       const char *out_path);
+
+/*
+ * The canonical form of the unit's source (polc fmt; docs/language.md,
+ * "Formatting").  Parses the unit if that is not done yet; a file with
+ * syntax errors is not formatted: POLC_EPOLICY, the errors are the unit's
+ * diagnostics and nothing is written.  Only the syntax matters: what the
+ * checker would report does not stop formatting.  Formatting the output
+ * again gives the same bytes, every comment is kept in order, and the
+ * output compiles to the same program.
+ */
+int polc_format(struct polc_unit *u, FILE *out);
+/* The same into a malloc'd, NUL-terminated buffer (*text NULL on error). */
+int polc_format_mem(struct polc_unit *u, char **text, size_t *len);
+
+/*
+ * Print a unified diff (3 lines of context) from text a to text b on out,
+ * headed "--- a_name" / "+++ b_name" when they differ.  Returns the number
+ * of hunks (0: identical), or -1 when out of memory.
+ */
+int polc_diff(FILE *out, const char *a_name, const char *a, size_t a_len,
+	      const char *b_name, const char *b, size_t b_len);
 
 /* Diagnostics so far. */
 unsigned polc_unit_errors(const struct polc_unit *u);

@@ -232,6 +232,13 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 		    const char *msg)
 {
 	(void)scanner;
+	/* the only message bison reports itself: its stack is full */
+	if (strcmp(msg, "memory exhausted") == 0) {
+		ctx->nested_too_deep = true;
+		polc_error(ctx->diags, *loc, "lists nested too deeply (at most about %d levels)",
+			   YYMAXDEPTH / 2);
+		return;
+	}
 	polc_error(ctx->diags, *loc, "%s", msg);
 }
 

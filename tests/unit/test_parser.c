@@ -417,6 +417,31 @@ static void test_error_cap_stops_the_parse(void **state)
 	free(out);
 }
 
+/* Bison's stack has a limit: lists nested past it are a located error in
+ * the policy (exit 1), not an internal one. */
+static void test_nesting_too_deep_is_a_policy_error(void **state)
+{
+	enum { DEPTH = 20000 };
+	size_t len = 2 * DEPTH + 32;
+	char *text = malloc(len);
+	int rc;
+
+	assert_non_null(text);
+	size_t n = (size_t)snprintf(text, len, "const a = ");
+	memset(text + n, '{', DEPTH);
+	n += DEPTH;
+	text[n++] = '1';
+	memset(text + n, '}', DEPTH);
+	n += DEPTH;
+	text[n] = '\0';
+	_cleanup_unit_ struct polc_unit *u = t_parse(text, &rc);
+	free(text);
+	assert_int_equal(rc, POLC_EPOLICY);
+	const struct polc_diag *d = t_find(u, "nested too deeply");
+	assert_non_null(d);
+	assert_int_equal(d->loc.line, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_lexical_error_drops_the_rule),
 		cmocka_unit_test(test_constant_with_errors_is_kept_as_bad),
 		cmocka_unit_test(test_error_cap_stops_the_parse),
+		cmocka_unit_test(test_nesting_too_deep_is_a_policy_error),
 	};
 
 	return cmocka_run_group_tests_name("parser", tests, NULL, NULL);
