@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config
     clang llvm                       # polc's back end (clang -target bpf)
+    libclang-rt-14-dev               # libFuzzer and the sanitizers for clang (tests/fuzz)
     flex bison                       # grammar/
     libbpf-dev libelf-dev zlib1g-dev # runtime/ (libbpf 1.1, libelf)
     libcmocka-dev                    # unit tests
