@@ -19,6 +19,23 @@
 #define POLC_L4B_ICMP 65536u
 #define POLC_L4B_NONE 65792u
 
+/*
+ * The verifier checks a global function once, on its own, so it cannot know
+ * what this one returns: a value that went through it is an unknown scalar
+ * to the caller, and precision marks stop here.  The set bits of a
+ * classifier are a different constant on each path (2^n paths for n
+ * lookups); indexing a table with them makes them precise, states that
+ * differ in them are never pruned, and a policy of ten sets walks past the
+ * verifier's 1M-instruction limit.  The planner sends the bits through this
+ * when there are several (a call, a few ns).  The asm keeps clang from
+ * seeing that the result is the argument.
+ */
+__attribute__((noinline)) int polc_opaque(__u32 x)
+{
+	asm volatile("" : "+r"(x));
+	return x;
+}
+
 /* Entry i of an array of nodes; 0 past its end. */
 static __always_inline __u32 polc_node_get(void *map, __u32 i)
 {

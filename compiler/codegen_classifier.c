@@ -20,6 +20,9 @@
  */
 #define INLINE_RUNS 6
 #define INLINE_PREFIXES 6
+/* From this many set lookups on, the bits go through polc_opaque(): 2^n
+ * verifier paths become one.  Below it the call costs more than it saves. */
+#define CLS_OPAQUE_BITS 4
 
 static uint32_t node_count(uint64_t entries)
 {
@@ -351,6 +354,9 @@ void gen_classifier(struct gen *g, const struct ir_policy *p)
 			strbuf_printf(out, ")\n\t\tbits |= %u; /* @%s, %s */\n", 1u << i, s->name,
 				      side_field[side]);
 		}
+		if (c->n_bits >= CLS_OPAQUE_BITS)
+			strbuf_puts(out, "\tbits = polc_opaque(bits); /* the verifier: 1 path, "
+					 "not 2^n (polc_classifier.h) */\n");
 	}
 	emit_field(g, p, "mask", "mask", c->n_mask, c->mask, 1u << c->n_bits, "bits");
 	if (c->ports.v) {

@@ -4,8 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +19,9 @@
 #include <linux/bpf.h>
 
 #include "bpf_harness.h"
+#include "diag.h"
 #include "polc.h"
+#include "polrt.h"
 
 #define XDP_ABORTED_ 0
 #define XDP_DROP_ 1
@@ -32,7 +32,8 @@
 #define MAX_PROGS 16
 
 struct harness_obj {
-	struct bpf_object *obj;
+	struct polrt_artifact *art;
+	struct polc_unit *unit; /* the IR */
 	void *meta;
 	size_t meta_size;
 	unsigned n_progs;
@@ -116,100 +117,149 @@ void harness_init(void)
 
 /* ---- compiling and loading ---------------------------------------------- */
 
-/* Copy the metadata section out of the object file, with libelf. */
-static int read_meta(struct harness_obj *o, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = -ENOENT;
+static enum polc_plan_choice default_plan = POLC_PLAN_AUTO;
 
-	if (fd < 0)
-		return -errno;
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		close(fd);
-		return -EINVAL;
-	}
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	size_t shstrndx;
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
-		err = -EINVAL;
-		goto out;
-	}
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, POLC_META_SECTION) != 0)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf) {
-			err = -EINVAL;
-			break;
-		}
-		o->meta = malloc(d->d_size ? d->d_size : 1);
-		if (!o->meta) {
-			err = -ENOMEM;
-			break;
-		}
-		memcpy(o->meta, d->d_buf, d->d_size);
-		o->meta_size = d->d_size;
-		err = 0;
-		break;
-	}
-out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
+void harness_set_plan(enum polc_plan_choice plan)
+{
+	default_plan = plan;
 }
 
-static int find_progs(struct harness_obj *o)
+enum polc_plan_choice harness_get_plan(void)
 {
-	struct bpf_program *prog;
+	return default_plan;
+}
 
-	bpf_object__for_each_program(prog, o->obj) {
+const char *harness_plan_name(enum polc_plan_choice plan)
+{
+	switch (plan) {
+	case POLC_PLAN_AUTO:
+		return "auto";
+	case POLC_PLAN_FORCE_LINEAR:
+		return "linear";
+	case POLC_PLAN_FORCE_CLASSIFIER:
+		return "classifier";
+	}
+	return "?";
+}
+
+static void polrt_log_cb(void *ctx, enum polrt_log_level level, const char *msg)
+{
+	(void)ctx;
+	if (level <= POLRT_LOG_WARN)
+		fprintf(stderr, "harness: polrt: %s\n", msg);
+}
+
+static struct polrt *runtime(void)
+{
+	static struct polrt *rt;
+
+	if (!rt) {
+		struct polrt_opts opts = { .sz = sizeof(opts), .log = polrt_log_cb };
+		int err = polrt_new(&rt, &opts);
+		if (err) {
+			fprintf(stderr, "harness: polrt_new: %s\n", strerror(-err));
+			exit(1);
+		}
+	}
+	return rt;
+}
+
+/* Counter map sizes and types, from the kernel. */
+static int check_counter_map(const struct harness_prog *p, int fd, const char *what,
+			     unsigned *entries)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (fd < 0) {
+		fprintf(stderr, "harness: %s has no %s map\n", p->name, what);
+		return -ENOENT;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY ||
+	    info.value_size != sizeof(struct polc_counter)) {
+		fprintf(stderr, "harness: the %s map of %s breaks the contract\n", what, p->name);
+		return -EPROTO;
+	}
+	*entries = info.max_entries;
+	return 0;
+}
+
+/*
+ * The programs in ELF order (libbpf opens the file, loads nothing), each
+ * loaded with polrt_load() as its policy: the maps it reads are filled.
+ */
+static int load_progs(struct harness_obj *o, const char *path)
+{
+	const struct polrt_meta *m = polrt_artifact_meta(o->art);
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+	int err = 0;
+
+	if (!obj) {
+		fprintf(stderr, "harness: bpf_object__open_file: %s\n", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(prog, obj) {
 		if (o->n_progs == MAX_PROGS) {
 			fprintf(stderr, "harness: more than %d programs\n", MAX_PROGS);
-			return -E2BIG;
+			err = -E2BIG;
+			break;
 		}
 		struct harness_prog *p = &o->progs[o->n_progs++];
-		char map[256];
-
 		snprintf(p->name, sizeof(p->name), "%s", bpf_program__name(prog));
-		snprintf(p->section, sizeof(p->section), "%s",
-			 bpf_program__section_name(prog));
-		p->prog_fd = bpf_program__fd(prog);
-		p->xdp = bpf_program__type(prog) == BPF_PROG_TYPE_XDP;
-		if (!p->xdp && bpf_program__type(prog) != BPF_PROG_TYPE_SCHED_CLS) {
-			fprintf(stderr, "harness: %s has program type %d\n", p->name,
-				bpf_program__type(prog));
-			return -EPROTO;
+		snprintf(p->section, sizeof(p->section), "%s", bpf_program__section_name(prog));
+
+		const struct polc_meta_policy *pol = NULL;
+		for (uint32_t i = 0; i < m->hdr->n_policies && !pol; i++)
+			for (uint32_t j = 0; j < m->policies[i].n_progs; j++)
+				if (strcmp(polrt_meta_str(m, m->progs[m->policies[i].first_prog + j].name_str),
+					   p->name) == 0)
+					pol = &m->policies[i];
+		if (!pol) {
+			fprintf(stderr, "harness: program %s belongs to no policy of the metadata\n",
+				p->name);
+			err = -ENOENT;
+			break;
+		}
+		snprintf(p->policy, sizeof(p->policy), "%s", polrt_meta_str(m, pol->name_str));
+		p->plan = (enum polc_plan)pol->plan;
+		err = polrt_load(runtime(), o->art, p->policy, &p->loaded);
+		if (err) {
+			p->loaded = NULL;
+			fprintf(stderr, "harness: polrt_load %s: %s\n", p->policy, strerror(-err));
+			break;
+		}
+		p->prog_fd = polrt_loaded_prog_fd(p->loaded);
+
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(p->prog_fd, &info, &len)) {
+			err = -errno;
+			break;
+		}
+		p->xdp = info.type == BPF_PROG_TYPE_XDP;
+		if (!p->xdp && info.type != BPF_PROG_TYPE_SCHED_CLS) {
+			fprintf(stderr, "harness: %s has program type %u\n", p->name, info.type);
+			err = -EPROTO;
+			break;
 		}
 
-		snprintf(map, sizeof(map), "%s" POLC_MAP_SUFFIX_RULES, p->name);
-		struct bpf_map *rules = bpf_object__find_map_by_name(o->obj, map);
-		snprintf(map, sizeof(map), "%s" POLC_MAP_SUFFIX_REASONS, p->name);
-		struct bpf_map *reasons = bpf_object__find_map_by_name(o->obj, map);
-		if (!rules || !reasons) {
-			fprintf(stderr, "harness: %s has no %s map\n", p->name,
-				rules ? "reasons" : "rules");
-			return -ENOENT;
+		unsigned n_reasons = 0;
+		p->rules_fd = polrt_loaded_map_fd(p->loaded, polrt_meta_str(m, pol->rules_map_str));
+		p->reasons_fd = polrt_loaded_map_fd(p->loaded, polrt_meta_str(m, pol->reasons_map_str));
+		err = check_counter_map(p, p->rules_fd, "rules", &p->n_rules);
+		err = err ?: check_counter_map(p, p->reasons_fd, "reasons", &n_reasons);
+		if (!err && n_reasons != POLC_REASON_COUNT_) {
+			fprintf(stderr, "harness: the reasons map of %s breaks the contract\n", p->name);
+			err = -EPROTO;
 		}
-		if (bpf_map__type(rules) != BPF_MAP_TYPE_PERCPU_ARRAY ||
-		    bpf_map__type(reasons) != BPF_MAP_TYPE_PERCPU_ARRAY ||
-		    bpf_map__value_size(rules) != sizeof(struct polc_counter) ||
-		    bpf_map__value_size(reasons) != sizeof(struct polc_counter) ||
-		    bpf_map__max_entries(reasons) != POLC_REASON_COUNT_ ||
-		    bpf_map__max_entries(rules) > HARNESS_MAX_RULES) {
-			fprintf(stderr, "harness: the maps of %s break the contract\n",
-				p->name);
-			return -EPROTO;
-		}
-		p->rules_fd = bpf_map__fd(rules);
-		p->reasons_fd = bpf_map__fd(reasons);
-		p->n_rules = bpf_map__max_entries(rules);
+		if (err)
+			break;
 	}
-	return 0;
+	bpf_object__close(obj);
+	return err;
 }
 
 struct harness_obj *harness_compile(const char *policy_src)
@@ -220,6 +270,22 @@ struct harness_obj *harness_compile(const char *policy_src)
 struct harness_obj *harness_compile_warned(const char *policy_src,
 					   unsigned n_warnings)
 {
+	struct harness_opts opts = { .plan = default_plan, .n_warnings = n_warnings };
+
+	return harness_compile_opts(policy_src, &opts);
+}
+
+struct harness_obj *harness_compile_plan(const char *policy_src,
+					 enum polc_plan_choice plan)
+{
+	struct harness_opts opts = { .plan = plan };
+
+	return harness_compile_opts(policy_src, &opts);
+}
+
+struct harness_obj *harness_compile_opts(const char *policy_src,
+					 const struct harness_opts *hopts)
+{
 	struct polc_unit *u = NULL;
 	struct harness_obj *o = NULL;
 	char path[PATH_MAX];
@@ -229,21 +295,30 @@ struct harness_obj *harness_compile_warned(const char *policy_src,
 		fprintf(stderr, "harness: harness_init() was not called\n");
 		return NULL;
 	}
-	err = polc_unit_new(&u, "test.pol", policy_src, strlen(policy_src));
+	err = polc_unit_new(&u, hopts->name ? hopts->name : "test.pol", policy_src,
+			    strlen(policy_src));
 	if (err) {
 		fprintf(stderr, "harness: polc_unit_new: %d\n", err);
 		return NULL;
 	}
+	polc_unit_set_plan(u, hopts->plan);
+	for (const char *const *w = hopts->warnings; w && *w; w++) {
+		if (polc_warning_config_apply(polc_unit_warnings(u), *w)) {
+			fprintf(stderr, "harness: unknown warning option -W%s\n", *w);
+			goto out;
+		}
+	}
 	err = polc_front(u);
-	if (err || polc_unit_errors(u) || polc_unit_warning_count(u) != n_warnings) {
-		fprintf(stderr, "harness: the policy has unexpected diagnostics (polc_front: %d, want %u warnings):\n",
-			err, n_warnings);
+	if (err || polc_unit_errors(u) || polc_unit_warning_count(u) != hopts->n_warnings) {
+		fprintf(stderr, "harness: the policy has unexpected diagnostics (polc_front: %d, want %u warnings, plan %s):\n",
+			err, hopts->n_warnings, harness_plan_name(hopts->plan));
 		polc_unit_render_diags(u, stderr);
-		fprintf(stderr, "--- policy ---\n%s--------------\n", policy_src);
+		if (!hopts->quiet)
+			fprintf(stderr, "--- policy ---\n%s--------------\n", policy_src);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/policy-%u.o", tmpdir, n_objects++);
-	struct polc_build_opts opts = { .sz = sizeof(opts), .timeout_s = 120 };
+	struct polc_build_opts opts = { .sz = sizeof(opts), .timeout_s = 300 };
 	err = polc_build(u, &opts, path);
 	if (err) {
 		fprintf(stderr, "harness: polc_build: %d\n", err);
@@ -254,25 +329,36 @@ struct harness_obj *harness_compile_warned(const char *policy_src,
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		goto out_unlink;
-	o->obj = bpf_object__open_file(path, NULL);
-	if (!o->obj) {
-		fprintf(stderr, "harness: bpf_object__open_file: %s\n", strerror(errno));
-		goto fail;
-	}
-	err = bpf_object__load(o->obj);
+	err = polrt_artifact_open(runtime(), path, &o->art);
 	if (err) {
-		fprintf(stderr, "harness: bpf_object__load: %s\n", strerror(-err));
-		fprintf(stderr, "--- policy ---\n%s--------------\n", policy_src);
+		fprintf(stderr, "harness: polrt_artifact_open: %s\n", strerror(-err));
 		goto fail;
 	}
-	if (find_progs(o))
-		goto fail;
-	err = read_meta(o, path);
+	err = load_progs(o, path);
 	if (err) {
-		fprintf(stderr, "harness: no readable %s section: %s\n",
-			POLC_META_SECTION, strerror(-err));
+		if (!hopts->quiet)
+			fprintf(stderr, "--- policy ---\n%s--------------\n", policy_src);
 		goto fail;
 	}
+	size_t meta_len;
+	const void *blob = polrt_artifact_meta_blob(o->art, &meta_len);
+	o->meta = malloc(meta_len ? meta_len : 1);
+	if (!o->meta)
+		goto fail;
+	memcpy(o->meta, blob, meta_len);
+	o->meta_size = meta_len;
+	/* a forced plan is what every policy got */
+	for (unsigned i = 0; i < o->n_progs && hopts->plan != POLC_PLAN_AUTO; i++) {
+		enum polc_plan want = hopts->plan == POLC_PLAN_FORCE_LINEAR ? POLC_PLAN_LINEAR
+									    : POLC_PLAN_CLASSIFIER;
+		if (o->progs[i].plan != want) {
+			fprintf(stderr, "harness: policy %s has plan %u, not the forced %s\n",
+				o->progs[i].policy, o->progs[i].plan, harness_plan_name(hopts->plan));
+			goto fail;
+		}
+	}
+	o->unit = u;
+	u = NULL;
 	goto out_unlink;
 fail:
 	harness_free(o);
@@ -288,7 +374,10 @@ void harness_free(struct harness_obj *o)
 {
 	if (!o)
 		return;
-	bpf_object__close(o->obj);
+	for (unsigned i = 0; i < o->n_progs; i++)
+		polrt_loaded_free(&o->progs[i].loaded);
+	polrt_artifact_free(&o->art);
+	polc_unit_free(&o->unit);
 	free(o->meta);
 	free(o);
 }
@@ -316,6 +405,35 @@ const void *harness_meta(const struct harness_obj *o, size_t *size)
 unsigned harness_n_progs(const struct harness_obj *o)
 {
 	return o->n_progs;
+}
+
+const struct ir_unit *harness_ir(const struct harness_obj *o)
+{
+	return o->unit ? polc_unit_ir(o->unit) : NULL;
+}
+
+const struct ir_policy *harness_ir_policy(const struct harness_obj *o, const char *policy)
+{
+	const struct ir_unit *ir = harness_ir(o);
+
+	for (size_t i = 0; ir && i < ir->n_policies; i++)
+		if (strcmp(ir->policies[i].name, policy) == 0)
+			return &ir->policies[i];
+	return NULL;
+}
+
+void harness_reference(const struct ir_policy *pol, const struct ir_packet *f,
+		       int *verdict, unsigned *rule)
+{
+	for (size_t i = 0; i < pol->n_rules; i++) {
+		if (ir_rule_matches(&pol->rules[i], f)) {
+			*verdict = pol->rules[i].verdict;
+			*rule = pol->rules[i].id;
+			return;
+		}
+	}
+	*verdict = pol->default_verdict;
+	*rule = 0;
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -378,17 +496,25 @@ int harness_reason_counter(const struct harness_prog *p,
 	return read_counter(p->reasons_fd, reason, out);
 }
 
-int harness_snapshot(const struct harness_prog *p, struct harness_counters *out)
+int harness_read_all(const struct harness_prog *p, struct polc_counter *rules,
+		     struct polc_counter reasons[POLC_REASON_COUNT_])
 {
 	int err = 0;
 
-	memset(out, 0, sizeof(*out)); /* comparable as a whole */
-	out->n_rules = p->n_rules;
 	for (unsigned i = 0; i < p->n_rules && !err; i++)
-		err = read_counter(p->rules_fd, i, &out->rules[i]);
+		err = read_counter(p->rules_fd, i, &rules[i]);
 	for (unsigned i = 0; i < POLC_REASON_COUNT_ && !err; i++)
-		err = read_counter(p->reasons_fd, i, &out->reasons[i]);
+		err = read_counter(p->reasons_fd, i, &reasons[i]);
 	return err;
+}
+
+int harness_snapshot(const struct harness_prog *p, struct harness_counters *out)
+{
+	memset(out, 0, sizeof(*out)); /* comparable as a whole */
+	if (p->n_rules > HARNESS_MAX_RULES)
+		return -E2BIG;
+	out->n_rules = p->n_rules;
+	return harness_read_all(p, out->rules, out->reasons);
 }
 
 unsigned long harness_frames_checked(void)
@@ -420,11 +546,109 @@ static void describe_counter(char *buf, size_t size, bool by_reason,
 		snprintf(buf, size, "rule %u", which);
 }
 
+const char *harness_decision_str(const struct harness_decision *d, char *buf, size_t size)
+{
+	char c[64];
+
+	if (!d->by_reason && d->which == 0)
+		snprintf(c, sizeof(c), "no counter");
+	else
+		describe_counter(c, sizeof(c), d->by_reason, d->which);
+	snprintf(buf, size, "%s (%s)", c, verdict_name(d->verdict));
+	return buf;
+}
+
+/* Every counter, before and after one run of k. */
+struct all_counters {
+	struct polc_counter *rules;
+	struct polc_counter reasons[POLC_REASON_COUNT_];
+};
+
+static int run_all(const struct harness_prog *p, const struct pkt *k,
+		   struct all_counters *before, struct all_counters *after, int *ret)
+{
+	int err;
+
+	before->rules = calloc(p->n_rules + 1, sizeof(*before->rules));
+	after->rules = calloc(p->n_rules + 1, sizeof(*after->rules));
+	if (!before->rules || !after->rules)
+		return -ENOMEM;
+	err = harness_read_all(p, before->rules, before->reasons);
+	err = err ?: harness_run(p, k->data, k->len, ret);
+	err = err ?: harness_read_all(p, after->rules, after->reasons);
+	return err;
+}
+
+static void free_all(struct all_counters *a, struct all_counters *b)
+{
+	free(a->rules);
+	free(b->rules);
+}
+
+int harness_check(const struct harness_prog *p, const struct pkt *k,
+		  const struct harness_decision *want, struct harness_decision *got)
+{
+	struct polc_counter before[POLC_REASON_COUNT_ + 1], after[POLC_REASON_COUNT_ + 1];
+	int ret = 0, err = 0;
+	bool ok;
+
+	frames_checked++;
+	if ((want->by_reason && want->which >= POLC_REASON_COUNT_) ||
+	    (!want->by_reason && (want->which == 0 || want->which > p->n_rules)))
+		return -ERANGE;
+	/* [0..4): the reasons, [4]: the wanted rule */
+	for (unsigned i = 0; i < POLC_REASON_COUNT_ && !err; i++)
+		err = read_counter(p->reasons_fd, i, &before[i]);
+	if (!want->by_reason)
+		err = err ?: read_counter(p->rules_fd, want->which - 1, &before[POLC_REASON_COUNT_]);
+	err = err ?: harness_run(p, k->data, k->len, &ret);
+	for (unsigned i = 0; i < POLC_REASON_COUNT_ && !err; i++)
+		err = read_counter(p->reasons_fd, i, &after[i]);
+	if (!want->by_reason)
+		err = err ?: read_counter(p->rules_fd, want->which - 1, &after[POLC_REASON_COUNT_]);
+	if (err)
+		return err;
+
+	ok = harness_verdict(p, ret) == want->verdict;
+	for (unsigned i = 0; i <= POLC_REASON_COUNT_; i++) {
+		if (i == POLC_REASON_COUNT_ && want->by_reason)
+			break;
+		bool target = want->by_reason ? i == want->which : i == POLC_REASON_COUNT_;
+		uint64_t dp = after[i].packets - before[i].packets;
+		uint64_t db = after[i].bytes - before[i].bytes;
+		if (dp != (target ? 1 : 0) || db != (target ? k->len : 0))
+			ok = false;
+	}
+	if (ok) {
+		*got = *want;
+		return 0;
+	}
+
+	/* run it again, reading everything, to see what decided it */
+	struct all_counters b, a;
+	err = run_all(p, k, &b, &a, &ret);
+	if (!err) {
+		*got = (struct harness_decision){ .verdict = harness_verdict(p, ret) };
+		for (unsigned i = 0; i < POLC_REASON_COUNT_; i++)
+			if (a.reasons[i].packets != b.reasons[i].packets) {
+				got->by_reason = true;
+				got->which = i;
+			}
+		for (unsigned i = 0; i < p->n_rules; i++)
+			if (a.rules[i].packets != b.rules[i].packets) {
+				got->by_reason = false;
+				got->which = i + 1;
+			}
+	}
+	free_all(&b, &a);
+	return err ?: 1;
+}
+
 void harness_expect_(const struct harness_prog *p, const struct pkt *k,
 		     int verdict, bool by_reason, unsigned which,
 		     const char *file, int line)
 {
-	struct harness_counters before, after;
+	struct all_counters before, after;
 	char desc[512], want[64];
 	int ret = 0, err;
 	bool ok = true;
@@ -438,10 +662,9 @@ void harness_expect_(const struct harness_prog *p, const struct pkt *k,
 		_fail(file, line);
 	}
 
-	err = harness_snapshot(p, &before);
-	err = err ?: harness_run(p, k->data, k->len, &ret);
-	err = err ?: harness_snapshot(p, &after);
+	err = run_all(p, k, &before, &after, &ret);
 	if (err) {
+		free_all(&before, &after);
 		print_error("%s: %s: running the frame failed: %s\n", p->name, desc,
 			    strerror(-err));
 		_fail(file, line);
@@ -449,8 +672,9 @@ void harness_expect_(const struct harness_prog *p, const struct pkt *k,
 
 	int got = harness_verdict(p, ret);
 	if (got != verdict) {
-		print_error("%s: %s\n  verdict: got %s (return code %d), want %s\n",
-			    p->name, desc, verdict_name(got), ret, verdict_name(verdict));
+		print_error("%s (plan %s): %s\n  verdict: got %s (return code %d), want %s\n",
+			    p->name, p->plan == POLC_PLAN_CLASSIFIER ? "classifier" : "linear",
+			    desc, verdict_name(got), ret, verdict_name(verdict));
 		ok = false;
 	}
 
@@ -470,13 +694,15 @@ void harness_expect_(const struct harness_prog *p, const struct pkt *k,
 				continue;
 			describe_counter(name, sizeof(name), pass == 1,
 					 pass ? i : i + 1);
-			print_error("%s: %s\n  counter %s moved by %llu packets, %llu bytes; want %llu, %llu (deciding: %s)\n",
-				    p->name, desc, name, (unsigned long long)dp,
+			print_error("%s (plan %s): %s\n  counter %s moved by %llu packets, %llu bytes; want %llu, %llu (deciding: %s)\n",
+				    p->name, p->plan == POLC_PLAN_CLASSIFIER ? "classifier" : "linear",
+				    desc, name, (unsigned long long)dp,
 				    (unsigned long long)db, (unsigned long long)wp,
 				    (unsigned long long)wb, want);
 			ok = false;
 		}
 	}
+	free_all(&before, &after);
 	if (!ok)
 		_fail(file, line);
 }

@@ -5,7 +5,9 @@
  * One policy per match kind (protocols, addresses and prefixes, ports, ICMP
  * types and codes, rule order, defaults), all in one file compiled once.
  * Every expectation below is worked out from the policy text: which rule
- * is the first to match, or that none does and the default decides.
+ * is the first to match, or that none does and the default decides.  The
+ * file runs twice: every policy compiled with the linear plan, then with
+ * the classifier plan.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,9 +129,20 @@ static const char policy_src[] =
 
 static struct harness_obj *obj;
 
-static int group_setup(void **state)
+/* Policy "order" has rules that never decide anything, on purpose. */
+static const char *const warnings[] = { "no-shadow", "no-redundant", NULL };
+
+static int setup_linear(void **state)
 {
-	obj = harness_compile(policy_src);
+	obj = harness_compile_opts(policy_src, &(struct harness_opts){
+		.plan = POLC_PLAN_FORCE_LINEAR, .warnings = warnings });
+	return obj ? 0 : -1;
+}
+
+static int setup_classifier(void **state)
+{
+	obj = harness_compile_opts(policy_src, &(struct harness_opts){
+		.plan = POLC_PLAN_FORCE_CLASSIFIER, .warnings = warnings });
 	return obj ? 0 : -1;
 }
 
@@ -137,6 +150,7 @@ static int group_teardown(void **state)
 {
 	printf("test_match: %lu frames checked\n", harness_frames_checked());
 	harness_free(obj);
+	obj = NULL;
 	return 0;
 }
 
@@ -786,5 +800,9 @@ int main(void)
 		cmocka_unit_test(test_default_verdicts),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	/* every expectation holds under either plan */
+	int failed = cmocka_run_group_tests_name("linear", tests, setup_linear, group_teardown);
+	failed += cmocka_run_group_tests_name("classifier", tests, setup_classifier,
+					      group_teardown);
+	return failed;
 }

@@ -550,7 +550,7 @@ static void test_host_bits_warning(void **state)
 {
 	int rc;
 	_cleanup_unit_ struct polc_unit *u = t_front(T_POLICY(
-		"\tpass from 10.1.2.3/8\n\tpass from 2001:db8::1/32\n\tpass from 10.0.0.0/8\n"),
+		"\tpass from 10.1.2.3/8\n\tpass from 2001:db8::1/32\n\tpass from 11.0.0.0/8\n"),
 		&rc);
 	const struct polc_diag *d = t_expect(
 		u, POLC_SEV_WARNING, "prefix has bits set past its length /8", 4, 12);
@@ -647,6 +647,9 @@ static void test_warning_option_parsing(void **state)
 
 	polc_warning_config_default(&c);
 	assert_true(c.enabled & (1u << POLC_W_UNUSED));
+	/* a shadowed rule is an error unless allowed; nothing else is */
+	assert_int_equal(c.as_error, 1u << POLC_W_SHADOW);
+	assert_int_equal(polc_warning_config_apply(&c, "no-error=shadow"), 0);
 	assert_int_equal(c.as_error, 0);
 	assert_int_equal(polc_warning_config_apply(&c, "no-empty-policy"), 0);
 	assert_false(c.enabled & (1u << POLC_W_EMPTY));
@@ -663,10 +666,12 @@ static void test_warning_option_parsing(void **state)
 	assert_int_equal(polc_warning_config_apply(&c, "no-host-bits"), 0);
 	assert_int_equal(polc_warning_config_apply(&c, "all"), 0);
 	assert_true(c.enabled & (1u << POLC_W_HOST_BITS));
+	assert_int_equal(polc_warning_config_apply(&c, "error=shadow"), 0);
+	assert_true(c.as_error & (1u << POLC_W_SHADOW));
 	/* unknown classes are refused */
-	assert_int_equal(polc_warning_config_apply(&c, "shadow"), -1);
-	assert_int_equal(polc_warning_config_apply(&c, "no-shadow"), -1);
-	assert_int_equal(polc_warning_config_apply(&c, "error=shadow"), -1);
+	assert_int_equal(polc_warning_config_apply(&c, "shadowed"), -1);
+	assert_int_equal(polc_warning_config_apply(&c, "no-shadows"), -1);
+	assert_int_equal(polc_warning_config_apply(&c, "error=hostbits"), -1);
 	assert_int_equal(polc_warning_config_apply(&c, ""), -1);
 }
 
