@@ -224,4 +224,203 @@ struct polc_meta_init {
 	__u32 reserved[2];
 };
 
+/* ======================================================================
+ * ---- connection tracking and NAT ----------------------------------------
+ * ======================================================================
+ *
+ * What bpf-templates/polc_ct.h and polc_nat.h keep in maps, and what polctl
+ * fills or reads.  The design is described in polc_ct.h; in short:
+ *
+ *  - a flow is TWO entries of one LRU hash map "<policy>_ct": the FORWARD key
+ *    (the tuple of the packet that opened the flow, as the hook saw it) and
+ *    the REPLY key (the tuple replies carry: the forward packet's tuple after
+ *    NAT, reversed).  Every packet is looked up by its own tuple, as it is:
+ *    one hash lookup whatever the direction, NAT or not;
+ *  - each entry holds the flow's state (kept the same in both), the
+ *    translated tuple for packets of its key (== the key without NAT), and
+ *    counters of its direction; either entry can rebuild the other;
+ *  - "<policy>_ct_cfg" (one element) holds timeouts and the test clock;
+ *    zero fields mean the defaults below;
+ *  - "<policy>_ct_stats" counts what conntrack and NAT decided.
+ *
+ * Addresses and ports are in HOST byte order everywhere here, like struct
+ * polc_pkt: an IPv4 address in w[0] (the other words 0), an IPv6 address
+ * with w[0] its most significant word.
+ */
+
+/* Map names (suffixes of the policy's C name, like POLC_MAP_SUFFIX_RULES). */
+#define POLC_MAP_SUFFIX_CT "_ct"              /* LRU_HASH: polc_ct_key -> polc_ct_entry */
+#define POLC_MAP_SUFFIX_CT_CFG "_ct_cfg"      /* ARRAY[1]: struct polc_ct_config */
+#define POLC_MAP_SUFFIX_CT_STATS "_ct_stats"  /* PERCPU_ARRAY[POLC_CT_STAT_COUNT_]: polc_counter */
+#define POLC_MAP_SUFFIX_NAT_SVC "_nat_svc"    /* HASH: polc_nat_svc_key -> polc_nat_svc */
+#define POLC_MAP_SUFFIX_NAT_BACKENDS "_nat_be" /* ARRAY: struct polc_nat_backend */
+#define POLC_MAP_SUFFIX_NAT_MAGLEV "_nat_maglev" /* ARRAY: __u32 backend slot */
+#define POLC_MAP_SUFFIX_NAT_RR "_nat_rr"      /* ARRAY: __u32 round-robin counter per service */
+
+/* Connection states.  Each entry's timeout is the one of its state. */
+enum polc_ct_state {
+	POLC_CT_NONE = 0,
+	POLC_CT_TCP_SYN_SENT = 1,    /* the opening SYN seen */
+	POLC_CT_TCP_SYN_RECV = 2,    /* the SYN-ACK (or a crossing SYN) seen */
+	POLC_CT_TCP_ESTABLISHED = 3, /* the handshake's ACK seen */
+	POLC_CT_TCP_FIN_WAIT = 4,    /* a FIN from one side */
+	POLC_CT_TCP_CLOSE = 5,       /* FINs from both sides, or a RST */
+	POLC_CT_UDP_ONEWAY = 6,      /* packets in the forward direction only */
+	POLC_CT_UDP_REPLIED = 7,     /* a reply seen */
+	POLC_CT_ICMP_ECHO = 8,       /* an echo request (and maybe replies) */
+	POLC_CT_STATE_COUNT_ = 9,
+};
+
+/* Default timeouts, seconds: what Linux's nf_conntrack uses. */
+#define POLC_CT_TIMEOUT_SYN_SENT_S 120
+#define POLC_CT_TIMEOUT_SYN_RECV_S 60
+#define POLC_CT_TIMEOUT_ESTABLISHED_S 432000 /* 5 days */
+#define POLC_CT_TIMEOUT_FIN_WAIT_S 120
+#define POLC_CT_TIMEOUT_CLOSE_S 10
+#define POLC_CT_TIMEOUT_UDP_ONEWAY_S 30
+#define POLC_CT_TIMEOUT_UDP_REPLIED_S 120
+#define POLC_CT_TIMEOUT_ICMP_S 30
+
+/* How often (ns) a busy entry refreshes its idle peer (see polc_ct.h). */
+#define POLC_CT_SYNC_NS_DEFAULT 1000000000ull
+
+/* Which way an entry's key goes, relative to the packet that opened the flow. */
+enum polc_ct_dir {
+	POLC_CT_DIR_FORWARD = 0,
+	POLC_CT_DIR_REPLY = 1,
+};
+
+/*
+ * A tuple.  TCP and UDP: the ports.  ICMP/ICMPv6 echo: sport is the echo
+ * identifier and dport the message type (8/0, 128/129), so a request and
+ * its reply have different keys and an echo request sent the other way is
+ * not taken for a reply.  Unused words and pad are 0.
+ */
+struct polc_ct_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;  /* IP protocol */
+	__u8 family; /* 4 or 6 */
+	__u16 pad;
+};
+
+/* struct polc_ct_entry.nat: what packets of the key get rewritten. */
+#define POLC_CT_NAT_SRC 0x1 /* source address and port (echo identifier) */
+#define POLC_CT_NAT_DST 0x2 /* destination address and port (== SRC << 1) */
+
+/* struct polc_ct_entry.flags */
+#define POLC_CT_F_LOCAL 0x1 /* opened by the node: created by a companion (track-only) program */
+#define POLC_CT_F_DNAT 0x2  /* the flow was created by a DNAT rule (backend is valid) */
+#define POLC_CT_F_SNAT 0x4  /* the flow was created by an SNAT rule */
+
+/* The value of both entries of a flow. */
+struct polc_ct_entry {
+	__u64 last_seen;  /* conntrack clock (ns): the last packet of this key, or a sync from the peer */
+	__u64 timeout_ns; /* of the current state, copied from the config at each change */
+	__u64 created;    /* conntrack clock when the flow was created */
+	__u64 synced;     /* conntrack clock when this entry last refreshed its peer */
+	__u64 packets;    /* packets and bytes of this key (this direction); */
+	__u64 bytes;      /* approximate when CPUs race on one direction */
+	__u32 rule;       /* the rule id that admitted the flow; 0: opened by the node */
+	__u32 backend;    /* DNAT: the backend slot chosen; else 0 */
+	__u8 state;       /* enum polc_ct_state; the same in both entries */
+	__u8 dir;         /* enum polc_ct_dir of this key */
+	__u8 nat;         /* POLC_CT_NAT_* for packets of this key */
+	__u8 flags;       /* POLC_CT_F_* */
+	__u8 fin[2];      /* a FIN seen from direction [enum polc_ct_dir] (one byte each: no lost updates) */
+	__u16 pad;
+	/* the tuple packets of this key leave with (the key itself if nat == 0) */
+	__u32 xsrc[4];
+	__u32 xdst[4];
+	__u16 xsport;
+	__u16 xdport;
+};
+
+/*
+ * The one element of "<policy>_ct_cfg".  polctl (or a test) fills it; any
+ * zero field means the default, so an untouched map behaves as documented.
+ */
+struct polc_ct_config {
+	__u64 timeout_ns[POLC_CT_STATE_COUNT_]; /* per enum polc_ct_state; 0: default */
+	__u64 clock_offset_ns; /* added to the kernel clock: tests move time forward */
+	__u64 sync_ns;         /* peer refresh interval; 0: POLC_CT_SYNC_NS_DEFAULT */
+	__u64 jiffy_ns;        /* ns per jiffy: the clock is then jiffies (inlined, cheap);
+				* 0: bpf_ktime_get_coarse_ns().  polctl fills it with
+				* clock_getres(CLOCK_MONOTONIC_COARSE), the tick. */
+	__u32 snat_probes;     /* SNAT ports tried per new flow; 0: default; <= POLC_NAT_SNAT_MAX_PROBES */
+	__u32 flags;           /* none defined: 0 */
+};
+
+/* Indices of "<policy>_ct_stats" (struct polc_counter per CPU). */
+enum polc_ct_stat {
+	POLC_CT_STAT_ESTABLISHED = 0, /* passed as a packet of a tracked flow (either way) */
+	POLC_CT_STAT_RELATED = 1,     /* an ICMP error about a tracked flow, passed */
+	POLC_CT_STAT_CREATED = 2,     /* flows created (both entries) */
+	POLC_CT_STAT_INVALID = 3,     /* a tracked flow's packet its state does not admit: to the rules */
+	POLC_CT_STAT_EXPIRED = 4,     /* entries met after their timeout and deleted */
+	POLC_CT_STAT_CONFLICT = 5,    /* a flow not created: its reply key belongs to another live flow */
+	POLC_CT_STAT_HEALED = 6,      /* a lost peer entry (LRU eviction) rebuilt from its twin */
+	POLC_CT_STAT_NAT_EXHAUSTED = 7, /* SNAT found no free port: dropped */
+	POLC_CT_STAT_NAT_NO_BACKEND = 8, /* DNAT to a service with no backend (or none): dropped */
+	POLC_CT_STAT_TRACKED = 9,     /* companion: packets seen (flows it created count in CREATED) */
+	POLC_CT_STAT_COUNT_ = 10,
+};
+
+/* ---- NAT: services, backends, SNAT ---- */
+
+enum polc_nat_balance {
+	POLC_NAT_BALANCE_RANDOM = 0,      /* bpf_get_prandom_u32() */
+	POLC_NAT_BALANCE_ROUND_ROBIN = 1, /* an atomic counter per service */
+	POLC_NAT_BALANCE_MAGLEV = 2,      /* a Maglev table (common/maglev.h) per service */
+};
+
+/* Key of "<policy>_nat_svc": a virtual address and port. */
+struct polc_nat_svc_key {
+	__u32 addr[4];
+	__u16 port;
+	__u8 proto;
+	__u8 family;
+};
+
+/*
+ * A service.  Its backends are slots [first, first + count) of the backends
+ * map; a Maglev table is elements [maglev_base, maglev_base + maglev_size) of
+ * the maglev map, each a backend slot.  To change a pool, userspace writes
+ * new backends (and table) where the datapath does not look and then
+ * replaces this value in one update: new flows use the new pool, existing
+ * flows keep the backend stored in their conntrack entries.
+ */
+struct polc_nat_svc {
+	__u32 id;          /* index of its round-robin counter */
+	__u32 first;       /* first backend slot */
+	__u32 count;       /* backends; 0: new flows are dropped */
+	__u32 maglev_base;
+	__u32 maglev_size; /* a prime (common/maglev.h); 0 unless MAGLEV */
+	__u8 balance;      /* enum polc_nat_balance */
+	__u8 pad[3];
+};
+
+/* A backend (an element of "<policy>_nat_be"). */
+struct polc_nat_backend {
+	__u32 addr[4];
+	__u16 port;
+	__u8 family; /* 4 or 6: the service's family (no NAT46) */
+	__u8 flags;  /* none defined: 0 */
+};
+
+/* Most SNAT ports a new flow tries (the natural port, then hashed ones). */
+#define POLC_NAT_SNAT_MAX_PROBES 16
+#define POLC_NAT_SNAT_PROBES_DEFAULT 8
+
+/* An SNAT rule's translation: the address and the port range it may use. */
+struct polc_nat_snat {
+	__u32 addr[4];  /* the address packets leave with */
+	__u16 port_min; /* TCP/UDP source ports and ICMP echo identifiers; */
+	__u16 port_max; /* 0, 0: 1024..65535 */
+	__u8 family;
+	__u8 pad[3];
+};
+
 #endif /* POLC_CONTRACT_H */

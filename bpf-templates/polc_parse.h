@@ -59,7 +59,18 @@ struct polc_pkt {
 	__u8 icmp_code;
 	__u8 tcp_flags;
 	__u16 pad_;
+	/* for connection tracking and NAT (polc_ct.h, polc_nat.h): */
+	__u16 l3_off;  /* the IP header, bytes from the start of the frame */
+	__u16 l4_off;  /* the L4 header (meaningful when has_l4) */
+	__u16 echo_id; /* ICMP/ICMPv6: bytes 4-5, the identifier of an echo (when icmp_full) */
+	__u8 icmp_full; /* ICMP/ICMPv6: the 8-byte header is there */
+	__u8 frag;     /* a fragment, first or later (IPv4 MF or offset, IPv6 fragment header) */
 };
+
+#define POLC_ICMP_ECHO_REPLY 0
+#define POLC_ICMP_ECHO_REQUEST 8
+#define POLC_ICMPV6_ECHO_REQUEST 128
+#define POLC_ICMPV6_ECHO_REPLY 129
 
 struct polc_ethhdr {
 	__u8 dst[6];
@@ -152,6 +163,12 @@ static __always_inline int polc_parse_l4(struct polc_pkt *p, void *l4,
 		p->icmp_type = ih[0];
 		p->icmp_code = ih[1];
 		p->has_l4 = 1;
+		/* an echo's identifier, for conntrack, when the 8-byte header
+		 * is there (a shorter message is still parsed as before) */
+		if ((void *)(ih + 8) <= data_end && (void *)(ih + 8) <= l4_end) {
+			p->echo_id = ((__u16)ih[4] << 8) | ih[5];
+			p->icmp_full = 1;
+		}
 	}
 	return POLC_PARSE_OK;
 }
@@ -176,8 +193,11 @@ static __always_inline int polc_parse_ipv4(struct polc_pkt *p, void *l3,
 	p->l4proto = ip->protocol;
 	p->src[0] = polc_bswap32(ip->saddr);
 	p->dst[0] = polc_bswap32(ip->daddr);
+	p->l4_off = p->l3_off + hlen;
+	__u16 frag_off = polc_bswap16(ip->frag_off);
+	p->frag = (frag_off & 0x3fff) != 0; /* MF or an offset */
 	/* a later fragment carries no L4 header */
-	if (polc_bswap16(ip->frag_off) & 0x1fff)
+	if (frag_off & 0x1fff)
 		return POLC_PARSE_OK;
 	return polc_parse_l4(p, l3 + hlen, l3 + tot_len, data_end);
 }
@@ -207,6 +227,7 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 	__u8 *h = (void *)(ip6 + 1);
 	__u8 nh = ip6->nexthdr;
 	int later_fragment = 0;
+	__u32 hoff = sizeof(*ip6); /* h - l3, kept as a number (cheaper to verify) */
 
 #pragma unroll
 	for (int i = 0; i < POLC_MAX_EXT_HDRS; i++) {
@@ -232,12 +253,14 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 			hlen = 8;
 			if (((h[2] << 8) | h[3]) & 0xfff8)
 				later_fragment = 1;
+			p->frag = 1;
 			break;
 		default:
 			goto done;
 		}
 		nh = h[0];
 		h += hlen;
+		hoff += hlen;
 		if ((void *)h > end)
 			return POLC_REASON_TRUNCATED;
 	}
@@ -253,6 +276,7 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 	}
 done:
 	p->l4proto = nh;
+	p->l4_off = p->l3_off + hoff;
 	if (later_fragment)
 		return POLC_PARSE_OK;
 	return polc_parse_l4(p, h, end, data_end);
@@ -295,6 +319,7 @@ static __always_inline int polc_parse(struct polc_pkt *p, void *data,
 		return POLC_REASON_MALFORMED; /* a third tag */
 	if (frame_len < off)
 		return POLC_REASON_TRUNCATED;
+	p->l3_off = off;
 	if (proto == POLC_ETH_P_IP)
 		return polc_parse_ipv4(p, data + off, data_end, frame_len - off);
 	if (proto == POLC_ETH_P_IPV6)
