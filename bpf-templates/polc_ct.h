@@ -125,6 +125,9 @@
 #ifndef POLC_CT_H
 #define POLC_CT_H
 
+#ifndef POLC_PARSE_FLOW
+#error "a tracked program defines POLC_PARSE_FLOW before it includes any polc template"
+#endif
 #include "polc_prog.h"
 
 #ifndef BPF_MAP_TYPE_LRU_HASH

@@ -67,6 +67,18 @@ struct polc_pkt {
 	__u8 frag;     /* a fragment, first or later (IPv4 MF or offset, IPv6 fragment header) */
 };
 
+/*
+ * What only connection tracking and NAT read (l3_off, l4_off, echo_id,
+ * icmp_full, frag): parsed when the program defines POLC_PARSE_FLOW before
+ * it includes any template (polc_ct.h insists), skipped otherwise, so a
+ * stateless policy does not pay for them.
+ */
+#ifdef POLC_PARSE_FLOW
+#define POLC_FLOW(...) __VA_ARGS__
+#else
+#define POLC_FLOW(...)
+#endif
+
 #define POLC_ICMP_ECHO_REPLY 0
 #define POLC_ICMP_ECHO_REQUEST 8
 #define POLC_ICMPV6_ECHO_REQUEST 128
@@ -165,10 +177,10 @@ static __always_inline int polc_parse_l4(struct polc_pkt *p, void *l4,
 		p->has_l4 = 1;
 		/* an echo's identifier, for conntrack, when the 8-byte header
 		 * is there (a shorter message is still parsed as before) */
-		if ((void *)(ih + 8) <= data_end && (void *)(ih + 8) <= l4_end) {
+		POLC_FLOW(if ((void *)(ih + 8) <= data_end && (void *)(ih + 8) <= l4_end) {
 			p->echo_id = ((__u16)ih[4] << 8) | ih[5];
 			p->icmp_full = 1;
-		}
+		})
 	}
 	return POLC_PARSE_OK;
 }
@@ -193,9 +205,9 @@ static __always_inline int polc_parse_ipv4(struct polc_pkt *p, void *l3,
 	p->l4proto = ip->protocol;
 	p->src[0] = polc_bswap32(ip->saddr);
 	p->dst[0] = polc_bswap32(ip->daddr);
-	p->l4_off = p->l3_off + hlen;
+	POLC_FLOW(p->l4_off = p->l3_off + hlen);
 	__u16 frag_off = polc_bswap16(ip->frag_off);
-	p->frag = (frag_off & 0x3fff) != 0; /* MF or an offset */
+	POLC_FLOW(p->frag = (frag_off & 0x3fff) != 0); /* MF or an offset */
 	/* a later fragment carries no L4 header */
 	if (frag_off & 0x1fff)
 		return POLC_PARSE_OK;
@@ -227,7 +239,7 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 	__u8 *h = (void *)(ip6 + 1);
 	__u8 nh = ip6->nexthdr;
 	int later_fragment = 0;
-	__u32 hoff = sizeof(*ip6); /* h - l3, kept as a number (cheaper to verify) */
+	POLC_FLOW(__u32 hoff = sizeof(*ip6)); /* h - l3, kept as a number (cheaper to verify) */
 
 #pragma unroll
 	for (int i = 0; i < POLC_MAX_EXT_HDRS; i++) {
@@ -253,14 +265,14 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 			hlen = 8;
 			if (((h[2] << 8) | h[3]) & 0xfff8)
 				later_fragment = 1;
-			p->frag = 1;
+			POLC_FLOW(p->frag = 1);
 			break;
 		default:
 			goto done;
 		}
 		nh = h[0];
 		h += hlen;
-		hoff += hlen;
+		POLC_FLOW(hoff += hlen);
 		if ((void *)h > end)
 			return POLC_REASON_TRUNCATED;
 	}
@@ -276,7 +288,7 @@ static __always_inline int polc_parse_ipv6(struct polc_pkt *p, void *l3,
 	}
 done:
 	p->l4proto = nh;
-	p->l4_off = p->l3_off + hoff;
+	POLC_FLOW(p->l4_off = p->l3_off + hoff);
 	if (later_fragment)
 		return POLC_PARSE_OK;
 	return polc_parse_l4(p, h, end, data_end);
@@ -319,7 +331,7 @@ static __always_inline int polc_parse(struct polc_pkt *p, void *data,
 		return POLC_REASON_MALFORMED; /* a third tag */
 	if (frame_len < off)
 		return POLC_REASON_TRUNCATED;
-	p->l3_off = off;
+	POLC_FLOW(p->l3_off = off);
 	if (proto == POLC_ETH_P_IP)
 		return polc_parse_ipv4(p, data + off, data_end, frame_len - off);
 	if (proto == POLC_ETH_P_IPV6)

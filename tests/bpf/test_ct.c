@@ -45,6 +45,7 @@
 #include "polc_contract.h"
 
 static const char prog_src[] =
+	"#define POLC_PARSE_FLOW\n"
 	"#include \"polc_xdp.h\"\n"
 	"#include \"polc_tc.h\"\n"
 	"#include \"polc_ct.h\"\n"

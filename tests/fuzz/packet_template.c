@@ -10,6 +10,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-variable"
 #pragma GCC diagnostic ignored "-Wunknown-pragmas" /* #pragma unroll: clang's */
+#define POLC_PARSE_FLOW /* the whole parser, what conntrack reads included */
 #include "polc_bpf.h"
 #include "polc_contract.h"
 #include "polc_parse.h"
