@@ -137,10 +137,48 @@ struct ast_comment {
 	bool own_line;    /* nothing but blanks before it on its line */
 };
 
+/* What decides a test packet: "by rule LABEL", "by line N", "by default",
+ * "by REASON" (non-ip, truncated, malformed), or not said. */
+enum ast_by {
+	AST_BY_NONE,
+	AST_BY_RULE,
+	AST_BY_LINE,
+	AST_BY_DEFAULT,
+	AST_BY_REASON,
+};
+
+/* expect pass|drop "PACKET" [by ...] */
+struct ast_expect {
+	struct polc_loc loc; /* the whole statement */
+	enum ast_verdict verdict;
+	const char *packet;  /* the description, unquoted */
+	struct polc_loc packet_loc;
+	enum ast_by by;
+	const char *by_name; /* AST_BY_RULE: the label; AST_BY_REASON: the word */
+	uint64_t by_line;    /* AST_BY_LINE */
+	struct polc_loc by_loc;
+	/* checktest.c: */
+	uint32_t rule;       /* the rule "by" names (AST_BY_RULE, AST_BY_LINE) */
+	unsigned reason;     /* enum polc_reason, AST_BY_REASON */
+};
+
+/* test "NAME" [in POLICY] { expect ... } */
+struct ast_test {
+	const char *name;
+	struct polc_loc loc; /* the whole test */
+	struct polc_loc name_loc;
+	const char *policy;  /* NULL: the file's only policy */
+	struct polc_loc policy_loc;
+	VEC(struct ast_expect *) expects;
+	bool syntax_errors;  /* some statement was skipped by error recovery */
+	size_t ir_policy;    /* checktest.c: index into ir_unit.policies */
+};
+
 struct ast_file {
 	VEC(struct ast_const *) consts;
 	VEC(struct ast_set *) sets;
 	VEC(struct ast_policy *) policies;
+	VEC(struct ast_test *) tests;
 	VEC(struct ast_comment) comments;
 };
 

@@ -138,6 +138,7 @@ int polc_front(struct polc_unit *u)
 		err = err ?: polc_check(u);
 	err = err ?: polc_lower(u);
 	err = err ?: polc_analyze(u);
+	err = err ?: polc_check_tests(u);
 	err = err ?: polc_plan(u);
 	return err;
 }

@@ -75,6 +75,10 @@ struct fmt_line {
 struct fmt {
 	struct arena *arena;
 	const struct polc_source *src;
+	/* a rule's source line -> its line in the output (0: not seen), and
+	 * the map of the previous pass that "by line N" is rewritten with */
+	uint32_t *rule_line, *by_line_map;
+	size_t n_src_lines;
 	const struct ast_comment *comments;
 	size_t n_comments;
 	size_t next; /* the first comment not printed yet */
@@ -236,7 +240,7 @@ static bool is_keyword(const char *s)
 	static const char *const kw[] = {
 		"policy", "const", "set", "file", "size", "attach", "default", "xdp", "tc",
 		"ingress", "egress", "pass", "drop", "from", "to", "port", "type", "code",
-		"label", "any",
+		"label", "any", "test", "expect", "by", "in",
 	};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
@@ -567,7 +571,7 @@ static void rule_stmt(struct fmt *f, struct stmt *s, const struct ast_rule *r)
 
 /* ---- policies and the file ------------------------------------------------ */
 
-enum item_kind { IT_CONST, IT_SET, IT_POLICY, IT_ATTACH, IT_DEFAULT, IT_RULE };
+enum item_kind { IT_CONST, IT_SET, IT_POLICY, IT_ATTACH, IT_DEFAULT, IT_RULE, IT_TEST, IT_EXPECT };
 
 struct item {
 	enum item_kind kind;
@@ -599,8 +603,10 @@ static void print_block(struct fmt *f, struct item *items, size_t n, unsigned in
 	for (size_t i = 0; i < n; i++) {
 		const struct item *it = &items[i];
 		uint64_t next = i + 1 < n ? loc_start(items[i + 1].loc) : close;
+		bool block = it->kind == IT_POLICY || it->kind == IT_TEST;
 		bool set_off = indent == 0 && i > 0 &&
-			       (it->kind == IT_POLICY || items[i - 1].kind == IT_POLICY);
+			       (block || items[i - 1].kind == IT_POLICY ||
+				items[i - 1].kind == IT_TEST);
 		size_t first_line = f->lines.n;
 
 		leading_comments(f, loc_start(it->loc), indent, &prev_line);
@@ -659,6 +665,70 @@ static void print_policy(struct fmt *f, const struct ast_policy *p, uint64_t lim
 	trailing_comment(f, p->loc.end_line, loc_end(p->loc), limit, prev_line);
 }
 
+/* test "NAME" [in POLICY] { expect ... } */
+static void print_test(struct fmt *f, const struct ast_test *t, uint64_t limit,
+		       uint32_t *prev_line)
+{
+	size_t k = 0;
+	struct item *items = arena_calloc(f->arena, t->expects.n ? t->expects.n : 1, sizeof(*items));
+	uint64_t close = loc_end(t->loc) - 1; /* the '}' */
+	struct strbuf name = STRBUF_INIT;
+
+	for (size_t i = 0; i < t->expects.n; i++)
+		items[k++] = (struct item){ IT_EXPECT, t->expects.v[i], t->expects.v[i]->loc };
+	qsort(items, k, sizeof(*items), item_cmp);
+
+	put_string(&name, t->name);
+	cur_begin(f, 0);
+	strbuf_printf(&f->cur, "test %s", strbuf_str(&name));
+	if (t->policy)
+		strbuf_printf(&f->cur, " in %s", t->policy);
+	strbuf_puts(&f->cur, " {");
+	cur_end(f, 0, AL_NONE);
+	strbuf_release(&name);
+	const struct ast_comment *c = comment_before(f, k ? loc_start(items[0].loc) : close);
+	if (c && !c->own_line && comment_pos(c) > loc_end(t->name_loc))
+		attach_comment(f, c);
+	print_block(f, items, k, FMT_INDENT, close, 0);
+	add_line(f, 0, "}", 0, AL_NONE);
+	*prev_line = t->loc.end_line;
+	trailing_comment(f, t->loc.end_line, loc_end(t->loc), limit, prev_line);
+}
+
+static void expect_stmt(struct fmt *f, struct stmt *s, const struct ast_expect *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	word(s, "expect");
+	word(s, e->verdict == AST_PASS ? "pass" : "drop");
+	put_string(&sb, e->packet);
+	word(s, arena_strdup(f->arena, strbuf_str(&sb)));
+	strbuf_release(&sb);
+	switch (e->by) {
+	case AST_BY_NONE:
+		break;
+	case AST_BY_RULE:
+		word(s, "by rule");
+		word(s, label_text(f, e->by_name));
+		break;
+	case AST_BY_LINE: {
+		/* the line the rule has in the output */
+		uint64_t line = e->by_line;
+		if (f->by_line_map && line < f->n_src_lines && f->by_line_map[line])
+			line = f->by_line_map[line];
+		word(s, arena_printf(f->arena, "by line %llu", (unsigned long long)line));
+		break;
+	}
+	case AST_BY_DEFAULT:
+		word(s, "by default");
+		break;
+	case AST_BY_REASON:
+		word(s, "by");
+		word(s, e->by_name);
+		break;
+	}
+}
+
 static void print_item(struct fmt *f, const struct item *it, unsigned indent, uint64_t limit,
 		       uint32_t *prev_line)
 {
@@ -669,6 +739,12 @@ static void print_item(struct fmt *f, const struct item *it, unsigned indent, ui
 	case IT_POLICY:
 		print_policy(f, it->node, limit, prev_line);
 		return;
+	case IT_TEST:
+		print_test(f, it->node, limit, prev_line);
+		return;
+	case IT_EXPECT:
+		expect_stmt(f, &s, it->node);
+		break;
 	case IT_ATTACH:
 		word(&s, "attach");
 		word(&s, p->hook == AST_HOOK_XDP	 ? "xdp" :
@@ -679,10 +755,14 @@ static void print_item(struct fmt *f, const struct item *it, unsigned indent, ui
 		word(&s, "default");
 		word(&s, p->default_verdict == AST_PASS ? "pass" : "drop");
 		break;
-	case IT_RULE:
-		rule_stmt(f, &s, it->node);
+	case IT_RULE: {
+		const struct ast_rule *r = it->node;
+		rule_stmt(f, &s, r);
 		hoist_if_reordered(f, &s, indent);
+		if (r->loc.line < f->n_src_lines)
+			f->rule_line[r->loc.line] = (uint32_t)f->lines.n + 1;
 		break;
+	}
 	case IT_CONST: {
 		const struct ast_const *k = it->node;
 		word(&s, arena_printf(f->arena, "const %s", k->name));
@@ -875,7 +955,8 @@ static bool rule_same(const struct ast_rule *a, const struct ast_rule *b)
 
 /* The same file, locations aside?  (The parser keeps statements in source
  * order, and fmt does not reorder them.) */
-static bool ast_same(const struct ast_file *a, const struct ast_file *b)
+static bool ast_same(const struct ast_file *a, const struct ast_file *b, const uint32_t *map,
+		     size_t n_map)
 {
 	if (a->consts.n != b->consts.n || a->sets.n != b->sets.n ||
 	    a->policies.n != b->policies.n || a->comments.n != b->comments.n)
@@ -902,6 +983,25 @@ static bool ast_same(const struct ast_file *a, const struct ast_file *b)
 			if (!rule_same(p->rules.v[j], q->rules.v[j]))
 				return false;
 	}
+	if (a->tests.n != b->tests.n)
+		return false;
+	for (size_t i = 0; i < a->tests.n; i++) {
+		const struct ast_test *t = a->tests.v[i], *v = b->tests.v[i];
+		if (!str_same(t->name, v->name) || !str_same(t->policy, v->policy) ||
+		    t->expects.n != v->expects.n)
+			return false;
+		for (size_t j = 0; j < t->expects.n; j++) {
+			const struct ast_expect *e = t->expects.v[j], *x = v->expects.v[j];
+			if (e->verdict != x->verdict || !str_same(e->packet, x->packet) ||
+			    e->by != x->by || !str_same(e->by_name, x->by_name))
+				return false;
+			uint64_t line = e->by_line;
+			if (map && line < n_map && map[line])
+				line = map[line];
+			if (line != x->by_line)
+				return false;
+		}
+	}
 	for (size_t i = 0; i < a->comments.n; i++) {
 		const struct ast_comment *c = &a->comments.v[i], *d = &b->comments.v[i];
 		if (c->len != d->len || memcmp(c->text, d->text, c->len) != 0)
@@ -911,11 +1011,12 @@ static bool ast_same(const struct ast_file *a, const struct ast_file *b)
 }
 
 /* Does text parse into the same file as u? */
-static bool output_same(const struct polc_unit *u, const char *text, size_t len)
+static bool output_same(const struct polc_unit *u, const char *text, size_t len,
+			const uint32_t *map, size_t n_map)
 {
 	struct polc_unit *v = NULL;
 	bool same = polc_unit_new(&v, u->src->name, text, len) == 0 && polc_parse(v) == 0 &&
-		    ast_same(&u->ast, &v->ast);
+		    ast_same(&u->ast, &v->ast, map, n_map);
 
 	polc_unit_free(&v);
 	return same;
@@ -931,13 +1032,24 @@ int polc_format_mem(struct polc_unit *u, char **text, size_t *len)
 		return err;
 
 	const struct ast_file *a = &u->ast;
+	/* "by line N" names a rule by where it starts: when formatting moves
+	 * rules, a second pass writes the lines they moved to */
+	uint32_t *map = NULL;
+	bool by_line = false;
+	for (size_t i = 0; i < a->tests.n; i++)
+		for (size_t j = 0; j < a->tests.v[i]->expects.n; j++)
+			by_line |= a->tests.v[i]->expects.v[j]->by == AST_BY_LINE;
+	for (int pass = 0;; pass++) {
 	struct fmt f = {
 		.arena = u->arena,
 		.src = u->src,
 		.comments = a->comments.v,
 		.n_comments = a->comments.n,
+		.n_src_lines = u->src->n_lines + 2,
+		.by_line_map = map,
 	};
-	size_t n = a->consts.n + a->sets.n + a->policies.n, k = 0;
+	f.rule_line = arena_calloc(u->arena, f.n_src_lines, sizeof(*f.rule_line));
+	size_t n = a->consts.n + a->sets.n + a->policies.n + a->tests.n, k = 0;
 	struct item *items = arena_calloc(u->arena, n ? n : 1, sizeof(*items));
 
 	for (size_t i = 0; i < a->consts.n; i++)
@@ -946,10 +1058,19 @@ int polc_format_mem(struct polc_unit *u, char **text, size_t *len)
 		items[k++] = (struct item){ IT_SET, a->sets.v[i], set_loc(a->sets.v[i]) };
 	for (size_t i = 0; i < a->policies.n; i++)
 		items[k++] = (struct item){ IT_POLICY, a->policies.v[i], a->policies.v[i]->loc };
+	for (size_t i = 0; i < a->tests.n; i++)
+		items[k++] = (struct item){ IT_TEST, a->tests.v[i], a->tests.v[i]->loc };
 	qsort(items, k, sizeof(*items), item_cmp);
 
 	print_block(&f, items, k, 0, UINT64_MAX, 0);
 	strbuf_release(&f.cur);
+	bool moved = false;
+	for (size_t l = 0; l < f.n_src_lines; l++)
+		moved |= f.rule_line[l] && f.rule_line[l] != l;
+	if (by_line && moved && pass == 0) {
+		map = f.rule_line;
+		continue;
+	}
 
 	struct strbuf out = STRBUF_INIT;
 	render(&f, &out);
@@ -957,7 +1078,7 @@ int polc_format_mem(struct polc_unit *u, char **text, size_t *len)
 		strbuf_release(&out);
 		return POLC_EINTERNAL;
 	}
-	if (!output_same(u, strbuf_str(&out), out.len)) {
+	if (!output_same(u, strbuf_str(&out), out.len, map, f.n_src_lines)) {
 		struct polc_loc nowhere = { 0 };
 		struct polc_diag *d = polc_error(&u->diags, nowhere,
 						 "internal compiler error: polc fmt would change what "
@@ -972,6 +1093,7 @@ int polc_format_mem(struct polc_unit *u, char **text, size_t *len)
 	if (!*text)
 		*text = calloc(1, 1);
 	return *text ? 0 : POLC_EINTERNAL;
+	}
 }
 
 int polc_format(struct polc_unit *u, FILE *out)

@@ -21,6 +21,8 @@
 
 #include "diag.h"
 #include "polc.h"
+#include "testkernel.h"
+#include "unit.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -32,6 +34,9 @@ static const char usage_text[] =
 	"  fmt FILE                print FILE in canonical form ('-': stdin)\n"
 	"  fmt -w FILE             rewrite FILE in canonical form (atomically)\n"
 	"  fmt --check FILE        exit 1 and print a diff if FILE is not in canonical form\n"
+	"  test FILE...            run the files' test blocks: in the reference interpreter,\n"
+	"                          and against the compiled program in the kernel (root)\n"
+	"  explain FILE 'PACKET'   what the policy decides for PACKET, rule by rule\n"
 	"  version                 print the version\n"
 	"  help                    print this help\n"
 	"\n"
@@ -49,15 +54,32 @@ static const char usage_text[] =
 	"  -w, --write             fmt: rewrite the file instead of printing it\n"
 	"      --check             fmt: change nothing; a diff on stdout, exit 1 if\n"
 	"                          the file is not in canonical form\n"
+	"      --coverage          test: list the rules no test packet was decided by\n"
+	"                          (exit 1 if there are any)\n"
+	"      --interpreter-only  test: do not run the kernel half\n"
+	"      --format FORM       test: text (default) or json, on stdout\n"
+	"      --junit FILE        test: also write JUnit XML to FILE\n"
+	"      --policy NAME       explain: the policy (when the file has several)\n"
 	"\n"
 	"warning classes: host-bits unused empty-policy shadow (an error unless\n"
 	"  -Wno-error=shadow) redundant unreachable overlap\n"
-	"exit codes: 0 ok, 1 policy errors (fmt --check: not formatted), 2 usage,\n"
-	"            3 clang failure, 4 internal\n";
+	"exit codes: 0 ok, 1 policy errors (fmt --check: not formatted; test: a test\n"
+	"            failed), 2 usage, 3 clang failure, 4 internal (test: the interpreter\n"
+	"            and the kernel disagree, a polc bug)\n"
+	"packets: [in|out] [vlan ID]... PROTO SRC[:PORT] -> DST[:PORT] [FLAGS] [type T]\n"
+	"         [code C] [len N] [fragment OFF] [ttl N] [truncate N]\n"
+	"         e.g. 'tcp 203.0.113.5:40000 -> 192.0.2.10:22 syn' (docs/language.md)\n";
 
 struct cli {
 	const char *command;
-	const char *file;
+	const char *file;          /* the first of files */
+	const char *files[256];
+	size_t n_files;
+	bool coverage;             /* test */
+	bool interpreter_only;     /* test */
+	bool json_out;             /* test --format json */
+	const char *junit;         /* test */
+	const char *policy;        /* explain */
 	const char *output;
 	const char *emit_c;
 	const char *clang;
@@ -91,7 +113,8 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP, OPT_PLAN, OPT_CHECK };
+	enum { OPT_EMIT_C = 256, OPT_DIAG, OPT_CLANG, OPT_KEEP, OPT_PLAN, OPT_CHECK, OPT_COVERAGE,
+	       OPT_INTERP, OPT_FORMAT, OPT_JUNIT, OPT_POLICY };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit-c", required_argument, NULL, OPT_EMIT_C },
@@ -102,6 +125,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "write", no_argument, NULL, 'w' },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "coverage", no_argument, NULL, OPT_COVERAGE },
+		{ "interpreter-only", no_argument, NULL, OPT_INTERP },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "junit", required_argument, NULL, OPT_JUNIT },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -157,6 +185,24 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_CHECK:
 			c->check_only = true;
 			break;
+		case OPT_COVERAGE:
+			c->coverage = true;
+			break;
+		case OPT_INTERP:
+			c->interpreter_only = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				c->json_out = true;
+			else if (strcmp(optarg, "text") != 0)
+				return usage_error("unknown output format '%s' (text or json)", optarg);
+			break;
+		case OPT_JUNIT:
+			c->junit = optarg;
+			break;
+		case OPT_POLICY:
+			c->policy = optarg;
+			break;
 		case 'h':
 			c->command = "help";
 			return 0;
@@ -166,10 +212,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		c->file = argv[optind++];
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	/* getopt_long permutes: the operands are what is left, in order */
+	while (optind < argc) {
+		if (c->n_files == ARRAY_SIZE(c->files))
+			return usage_error("%s", "too many files (at most 256)");
+		c->files[c->n_files++] = argv[optind++];
+	}
+	c->file = c->n_files ? c->files[0] : NULL;
+	bool many = strcmp(c->command, "test") == 0;
+	size_t max = strcmp(c->command, "explain") == 0 ? 2 : 1;
+	if (!many && c->n_files > max)
+		return usage_error("unexpected argument '%s'", c->files[max]);
 	return 0;
 }
 
@@ -400,6 +453,142 @@ static int run_fmt(const struct cli *c)
 	return err;
 }
 
+/* ---- test, explain -------------------------------------------------------- */
+
+/* Load, configure and check one file; diagnostics on stderr. */
+static int front(const struct cli *c, const char *file, struct polc_unit **u)
+{
+	int err = polc_unit_load(u, file);
+
+	if (err) {
+		fprintf(stderr, "polc: cannot read '%s': %s\n", file, strerror(errno));
+		return err;
+	}
+	for (size_t i = 0; i < c->n_wopts; i++)
+		if (polc_warning_config_apply(polc_unit_warnings(*u), c->wopts[i]) < 0)
+			return usage_error("unknown warning class in '-W%s'", c->wopts[i]);
+	if (c->verbose)
+		polc_unit_set_log(*u, log_stderr, NULL);
+	polc_unit_set_plan(*u, c->plan);
+	err = polc_front(*u);
+	if (c->json)
+		polc_unit_render_diags_json(*u, stderr);
+	else
+		polc_unit_render_diags(*u, stderr);
+	return err;
+}
+
+static int worse(int a, int b)
+{
+	/* internal (a polc bug) > clang > usage > policy */
+	static const int rank[] = { [0] = 0, [POLC_EPOLICY] = 1, [POLC_EUSAGE] = 2,
+				    [POLC_EBACKEND] = 3, [POLC_EINTERNAL] = 4 };
+	return rank[b] > rank[a] ? b : a;
+}
+
+static int run_test(const struct cli *c)
+{
+	struct polc_unit *units[256] = { 0 };
+	struct polc_test_report reports[256];
+	const struct polc_test_report *done[256];
+	size_t n_done = 0;
+	int rc = 0;
+	bool kernel = !c->interpreter_only;
+	char why[512] = "";
+
+	if (!c->n_files)
+		return usage_error("%s", "test: no policy file given");
+	if (kernel && geteuid() != 0) {
+		kernel = false;
+		snprintf(why, sizeof(why), "not running as root");
+	}
+	for (size_t f = 0; f < c->n_files; f++) {
+		const char *file = c->files[f];
+		int err = front(c, file, &units[f]);
+		if (err) {
+			rc = worse(rc, err);
+			continue;
+		}
+		struct polc_test_kernel *k = NULL;
+		struct polc_kernel runner;
+		const struct ir_unit *ir = polc_unit_ir(units[f]);
+		if (kernel && ir->n_policies) {
+			int kerr = polc_test_kernel_open(units[f], c->clang, &k, why, sizeof(why));
+			if (!kerr)
+				kerr = polc_test_kernel_probe(k, ir->policies[0].name, why, sizeof(why));
+			if (kerr == -EPERM || kerr == -EACCES) {
+				kernel = false; /* for every file: say it once */
+				polc_test_kernel_close(&k);
+			} else if (kerr) {
+				fprintf(stderr, "polc: test: %s: the kernel half cannot run: %s\n", file,
+					why);
+				polc_test_kernel_close(&k);
+				rc = worse(rc, kerr == -EPROTO ? POLC_EBACKEND : POLC_EINTERNAL);
+				continue;
+			}
+		}
+		if (k)
+			runner = polc_test_kernel_runner(k);
+		err = polc_test_run(units[f], k ? &runner : NULL, &reports[f]);
+		polc_test_kernel_close(&k);
+		if (err) {
+			rc = worse(rc, err);
+			continue;
+		}
+		const struct polc_test_report *r = &reports[f];
+		done[n_done++] = r;
+		if (!c->json_out) {
+			if (!r->n_tests)
+				printf("%s: no tests\n", file);
+			else
+				polc_test_print_text(stdout, r, c->verbose, c->coverage);
+			if (!r->n_tests && c->coverage)
+				polc_test_print_text(stdout, r, false, true);
+		}
+		if (r->bugs)
+			rc = worse(rc, POLC_EINTERNAL);
+		if (r->failed || r->errors || (c->coverage && r->n_uncovered))
+			rc = worse(rc, POLC_EPOLICY);
+	}
+	if (!kernel && !c->interpreter_only)
+		fprintf(stderr, "polc: test: the kernel half was skipped (%s): these are the "
+				"reference interpreter's results only\n",
+			why);
+	if (c->json_out)
+		polc_test_print_json(stdout, done, n_done);
+	if (c->junit) {
+		FILE *j = fopen(c->junit, "w");
+		if (!j) {
+			fprintf(stderr, "polc: cannot write '%s': %s\n", c->junit, strerror(errno));
+			rc = worse(rc, POLC_EUSAGE);
+		} else {
+			polc_test_print_junit(j, done, n_done);
+			if (fclose(j) != 0) {
+				fprintf(stderr, "polc: cannot write '%s': %s\n", c->junit,
+					strerror(errno));
+				rc = worse(rc, POLC_EUSAGE);
+			}
+		}
+	}
+	fflush(stdout);
+	for (size_t f = 0; f < c->n_files; f++)
+		polc_unit_free(&units[f]);
+	return rc;
+}
+
+static int run_explain(const struct cli *c)
+{
+	struct polc_unit *u = NULL;
+
+	if (c->n_files != 2)
+		return usage_error("%s", "explain needs a policy file and a packet, e.g. polc explain "
+					 "web.pol 'tcp 203.0.113.5:40000 -> 192.0.2.10:22 syn'");
+	int err = front(c, c->files[0], &u);
+	err = err ?: polc_explain(u, c->policy, c->files[1], stdout, stderr);
+	polc_unit_free(&u);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -420,5 +609,9 @@ int main(int argc, char **argv)
 		return run(&c);
 	if (strcmp(c.command, "fmt") == 0)
 		return run_fmt(&c);
+	if (strcmp(c.command, "test") == 0)
+		return run_test(&c);
+	if (strcmp(c.command, "explain") == 0)
+		return run_explain(&c);
 	return usage_error("unknown command '%s'", c.command);
 }

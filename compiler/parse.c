@@ -28,8 +28,12 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner)
 		int tok = polc_lex_raw(lval, lloc, scanner);
 		bool list_close = false;
 
-		if (tok == '{' && !(c->prev_tok[0] == IDENT &&
-				    c->prev_tok[1] == POLICY)) {
+		/* a block's '{': "policy NAME {", "test "NAME" {",
+		 * "test "NAME" in POLICY {" */
+		bool block = (c->prev_tok[0] == IDENT &&
+			      (c->prev_tok[1] == POLICY || c->prev_tok[1] == IN)) ||
+			     (c->prev_tok[0] == STRING && c->prev_tok[1] == TEST);
+		if (tok == '{' && !block) {
 			c->list_depth++;
 		} else if (tok == '}' && c->list_depth) {
 			c->list_depth--;
@@ -234,12 +238,84 @@ void parse_default(struct parse_ctx *c, enum ast_verdict v,
 	p->default_loc = loc;
 }
 
-/* A statement of the current policy did not parse and was skipped. */
+/* A statement of the current policy or test did not parse and was skipped. */
 void parse_recovered(struct parse_ctx *c)
 {
 	c->rule = NULL;
 	if (c->policy)
 		c->policy->syntax_errors = true;
+	if (c->test)
+		c->test->syntax_errors = true;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+void parse_test_begin(struct parse_ctx *c, const char *name, struct polc_loc name_loc,
+		      struct polc_loc kw_loc)
+{
+	struct ast_test *t = arena_alloc(c->arena, sizeof(*t));
+
+	t->name = name;
+	t->name_loc = name_loc;
+	t->loc = kw_loc;
+	t->policy = c->test_policy;
+	t->policy_loc = c->test_policy_loc;
+	c->test_policy = NULL;
+	c->test = t;
+	vec_push(c->arena, &c->unit->ast.tests, t);
+}
+
+void parse_test_policy(struct parse_ctx *c, const char *name, struct polc_loc loc)
+{
+	/* "in NAME" comes before the '{' that begins the test */
+	c->test_policy = name;
+	c->test_policy_loc = loc;
+}
+
+void parse_test_end(struct parse_ctx *c, struct polc_loc loc)
+{
+	if (c->test)
+		c->test->loc = loc;
+	c->test = NULL;
+}
+
+void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
+		  struct polc_loc packet_loc, const struct parse_by *by, struct polc_loc loc)
+{
+	struct ast_expect *e = arena_alloc(c->arena, sizeof(*e));
+
+	if (!c->test)
+		return;
+	e->loc = loc;
+	e->verdict = v;
+	e->packet = packet;
+	e->packet_loc = packet_loc;
+	if (by->word) {
+		e->by_loc = by->word_loc;
+		if (strcmp(by->word, "default") == 0 && !by->name && !by->num) {
+			e->by = AST_BY_DEFAULT;
+		} else if (strcmp(by->word, "rule") == 0 && by->name) {
+			e->by = AST_BY_RULE;
+			e->by_name = by->name;
+			e->by_loc = by->arg_loc;
+		} else if (strcmp(by->word, "line") == 0 && by->num) {
+			e->by = AST_BY_LINE;
+			e->by_line = by->num;
+			e->by_loc = by->arg_loc;
+		} else if (!by->name && !by->num && strcmp(by->word, "rule") != 0 &&
+			   strcmp(by->word, "line") != 0) {
+			e->by = AST_BY_REASON;
+			e->by_name = by->word;
+		} else {
+			struct polc_diag *d = polc_error(c->diags, by->word_loc,
+							 "expected 'by rule LABEL', 'by line N', "
+							 "'by default' or 'by REASON'");
+			polc_diag_hint(c->diags, d, "for example: by rule ssh, by line 12");
+			c->test->syntax_errors = true;
+			return;
+		}
+	}
+	vec_push(c->arena, &c->test->expects, e);
 }
 
 void parse_rule_begin(struct parse_ctx *c, enum ast_verdict v,

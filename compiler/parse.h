@@ -19,6 +19,9 @@ struct parse_ctx {
 	struct ast_policy *policy; /* being parsed */
 	struct ast_rule *rule;     /* being parsed */
 	struct ast_set *set;       /* being parsed */
+	struct ast_test *test;     /* being parsed */
+	const char *test_policy;   /* "in NAME" of the test to begin */
+	struct polc_loc test_policy_loc;
 	/* lexer position and the text of the last token, for messages */
 	uint32_t line;
 	uint32_t col;
@@ -63,6 +66,14 @@ void parse_default(struct parse_ctx *c, enum ast_verdict v,
 		   struct polc_loc loc);
 
 void parse_recovered(struct parse_ctx *c);
+
+struct parse_by;
+void parse_test_begin(struct parse_ctx *c, const char *name, struct polc_loc name_loc,
+		      struct polc_loc kw_loc);
+void parse_test_policy(struct parse_ctx *c, const char *name, struct polc_loc loc);
+void parse_test_end(struct parse_ctx *c, struct polc_loc loc);
+void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
+		  struct polc_loc packet_loc, const struct parse_by *by, struct polc_loc loc);
 void parse_rule_begin(struct parse_ctx *c, enum ast_verdict v,
 		      struct polc_loc loc);
 void parse_rule_proto(struct parse_ctx *c, struct ast_value *proto);

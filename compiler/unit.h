@@ -39,6 +39,8 @@ int polc_parse(struct polc_unit *u);
 int polc_check(struct polc_unit *u);
 int polc_lower(struct polc_unit *u);
 int polc_analyze(struct polc_unit *u);
+/* checktest.c: the test blocks, against the IR */
+int polc_check_tests(struct polc_unit *u);
 int polc_plan(struct polc_unit *u);
 int polc_codegen(struct polc_unit *u);
 /* plan.c's helper: the classifier plan of p (p->cls), or POLC_EPOLICY with

@@ -39,6 +39,13 @@ struct parse_endpoint {
 	struct ast_value *port;
 	YYLTYPE port_loc;
 };
+/* "by WORD [ARG]" of an expect; word NULL when there is none */
+struct parse_by {
+	const char *word;
+	const char *name; /* the label (a name or a string) */
+	uint64_t num;     /* the line */
+	YYLTYPE word_loc, arg_loc;
+};
 }
 
 %code provides {
@@ -62,6 +69,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 	enum ast_hook hook;
 	enum ast_verdict verdict;
 	struct parse_endpoint endpoint;
+	struct parse_by by;
 }
 
 %token POLICY "policy" CONST "const" ATTACH "attach" DEFAULT "default"
@@ -70,6 +78,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 %token PASS "pass" DROP "drop" FROM "from" TO "to" PORT "port"
 %token TYPE "type" CODE "code" LABEL "label"
 %token ANY "any"
+%token TEST "test" EXPECT "expect" BY "by" IN "in"
 %token NL "end of line"
 %token <num> NUMBER "number"
 %token <str> IDENT "name" REF "$constant" SETREF "@set" STRING "string"
@@ -79,6 +88,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 %type <hook> hook
 %type <verdict> verdict
 %type <endpoint> endpoint
+%type <by> expect_by
 
 %%
 
@@ -93,6 +103,7 @@ top
 	| const_decl
 	| set_decl
 	| policy_decl
+	| test_decl
 	| error NL                       { parse_resynced(ctx); yyerrok; }
 	;
 
@@ -149,6 +160,39 @@ policy_item
 	| DEFAULT verdict                { parse_default(ctx, $2, @2); }
 	| rule
 	| error                          { parse_recovered(ctx); }
+	;
+
+/* test "NAME" [in POLICY] { expect pass|drop "PACKET" [by ...] ... } */
+test_decl
+	: TEST STRING test_target '{'    { parse_test_begin(ctx, $2, @2, @1); }
+	  test_body '}'                  { parse_test_end(ctx, @$); parse_resynced(ctx); yyerrok; }
+	;
+
+test_target
+	: %empty
+	| IN IDENT                       { parse_test_policy(ctx, $2, @2); }
+	;
+
+test_body
+	: test_item
+	| test_body end test_item
+	;
+
+test_item
+	: %empty
+	| EXPECT verdict STRING expect_by
+	                                 { parse_expect(ctx, $2, $3, @3, &$4, @$); }
+	| error                          { parse_recovered(ctx); }
+	;
+
+/* by rule LABEL | by line N | by default | by REASON */
+expect_by
+	: %empty                         { $$ = (struct parse_by){ 0 }; }
+	| BY DEFAULT                     { $$ = (struct parse_by){ "default", NULL, 0, @2, @2 }; }
+	| BY IDENT                       { $$ = (struct parse_by){ $2, NULL, 0, @2, @2 }; }
+	| BY IDENT IDENT                 { $$ = (struct parse_by){ $2, $3, 0, @2, @3 }; }
+	| BY IDENT STRING                { $$ = (struct parse_by){ $2, $3, 0, @2, @3 }; }
+	| BY IDENT NUMBER                { $$ = (struct parse_by){ $2, NULL, $3, @2, @3 }; }
 	;
 
 hook
@@ -277,7 +321,7 @@ static void token_name(yysymbol_kind_t sym, char *buf, size_t size)
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 				 struct parse_ctx *ctx)
 {
-	enum { MAX_LISTED = 6 };
+	enum { MAX_LISTED = 7 };
 	yysymbol_kind_t expected[YYNTOKENS];
 	yysymbol_kind_t got = yypcontext_token(yyctx);
 	int n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
@@ -288,6 +332,15 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 
 	ctx->recovering = true;
 	token_name(got, what, sizeof(what));
+	if (got == YYSYMBOL_YYEOF && ctx->test && !ctx->test->syntax_errors && !ctx->list_depth) {
+		struct polc_diag *d = polc_error(ctx->diags, *yypcontext_location(yyctx),
+						 "unexpected end of file, expected '}' to close test \"%s\"",
+						 ctx->test->name);
+		polc_diag_related(ctx->diags, d, ctx->test->name_loc, "the test starts here");
+		return 0;
+	}
+	if (got == YYSYMBOL_YYEOF && ctx->test)
+		return 0;
 	if (got == YYSYMBOL_YYEOF && ctx->policy && ctx->policy->syntax_errors)
 		return 0; /* a '}' was likely lost skipping a broken statement */
 	if (got == YYSYMBOL_YYEOF && ctx->policy && !ctx->list_depth) {

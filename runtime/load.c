@@ -19,6 +19,10 @@
 struct polrt_loaded {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
+	bool xdp;
+	int rules_fd;
+	int reasons_fd;
+	uint32_t n_rules;
 };
 
 struct load_ctx {
@@ -213,8 +217,86 @@ int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *pol
 	}
 	l->obj = obj;
 	l->prog = prog;
+	l->xdp = a->meta.progs[c.policy->first_prog].hook == POLC_HOOK_XDP;
+	l->rules_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->rules_map_str));
+	l->reasons_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->reasons_map_str));
+	l->n_rules = c.policy->n_rules;
 	*out = l;
 	return 0;
+}
+
+/* Packets counted in entry i of a per-CPU counter map. */
+static int packets(int fd, uint32_t i, uint64_t *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct polc_counter *v;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	int err = bpf_map_lookup_elem(fd, &i, v) ? -errno : 0;
+	*out = 0;
+	for (int c = 0; !err && c < ncpu; c++)
+		*out += v[c].packets;
+	free(v);
+	return err;
+}
+
+/* Every counter of the program: rules first, then reasons. */
+static int snapshot(const struct polrt_loaded *l, uint64_t *v)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; i < l->n_rules && !err; i++)
+		err = packets(l->rules_fd, i, &v[i]);
+	for (uint32_t i = 0; i < POLC_REASON_COUNT_ && !err; i++)
+		err = packets(l->reasons_fd, i, &v[l->n_rules + i]);
+	return err;
+}
+
+int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
+		     struct polrt_decision *d)
+{
+	size_t n = l->n_rules + POLC_REASON_COUNT_;
+	uint64_t *before = calloc(n, sizeof(*before)), *after = calloc(n, sizeof(*after));
+	int err = before && after ? snapshot(l, before) : -ENOMEM;
+
+	memset(d, 0, sizeof(*d));
+	if (!err) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = (uint32_t)len,
+			    .repeat = 1);
+		err = bpf_prog_test_run_opts(bpf_program__fd(l->prog), &t) ? -errno : 0;
+		d->retval = (int)t.retval;
+	}
+	err = err ?: snapshot(l, after);
+	if (!err) {
+		int moved = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (after[i] == before[i])
+				continue;
+			moved++;
+			if (i < l->n_rules) {
+				d->rule = (uint32_t)i + 1;
+				d->reason = POLC_REASON_DEFAULT;
+			} else {
+				d->reason = (enum polc_reason)(i - l->n_rules);
+			}
+		}
+		/* XDP_PASS / TC_ACT_UNSPEC pass; XDP_DROP / TC_ACT_SHOT drop */
+		if (l->xdp ? d->retval == 2 : d->retval == -1)
+			d->verdict = POLC_VERDICT_PASS;
+		else if (l->xdp ? d->retval == 1 : d->retval == 2)
+			d->verdict = POLC_VERDICT_DROP;
+		else
+			err = -EPROTO;
+		if (moved != 1)
+			err = -EPROTO;
+	}
+	free(before);
+	free(after);
+	return err;
 }
 
 int polrt_loaded_prog_fd(const struct polrt_loaded *l)

@@ -136,6 +136,22 @@ int polrt_loaded_prog_fd(const struct polrt_loaded *l);
 int polrt_loaded_map_fd(const struct polrt_loaded *l, const char *name);
 void polrt_loaded_free(struct polrt_loaded **l);
 
+/* What a loaded program decided for one frame. */
+struct polrt_decision {
+	enum polc_verdict verdict;
+	uint32_t rule;           /* deciding rule id, 0 if a reason decided */
+	enum polc_reason reason; /* POLC_REASON_DEFAULT when a rule or the default decided */
+	int retval;              /* the program's return code */
+};
+
+/*
+ * Run frame through the loaded program once (BPF_PROG_TEST_RUN) and say what
+ * decided it, from which counter moved.  -EPROTO when the return code or the
+ * counters do not tell one decision (a polc bug).
+ */
+int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
+		     struct polrt_decision *d);
+
 /* ---- apply, detach ------------------------------------------------------- */
 
 struct polrt_apply_opts {

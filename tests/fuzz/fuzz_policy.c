@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fmt_oracle.h"
+#include "testrun.h"
 #include "unit.h"
 
 static char set_files[4][64];
@@ -112,6 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *c = NULL;
 		size_t len = 0;
 		if (polc_generate(u, &c, &len) || !c || strlen(c) != len)
+			abort();
+		/* the file's tests, in the interpreter: whatever they say, no crash */
+		struct polc_test_report r;
+		if (polc_test_run(u, NULL, &r) != 0 || r.passed + r.failed + r.bugs + r.errors != r.n_tests)
 			abort();
 	}
 	polc_unit_free(&u);
