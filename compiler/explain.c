@@ -63,6 +63,34 @@ static void print_packet(FILE *out, const struct ir_packet *k)
 	fputc('\n', out);
 }
 
+/* The packet's value of the field a rule failed on, for the reader. */
+static void field_value(char *buf, size_t len, const char *field, const struct ir_packet *k)
+{
+	char a[64];
+	const char *pn = proto_name(k->proto);
+
+	buf[0] = '\0';
+	if (strcmp(field, "source") == 0 || strcmp(field, "destination") == 0) {
+		addr_str(a, sizeof(a), k->family, field[0] == 's' ? k->src : k->dst);
+		snprintf(buf, len, " (%s)", a);
+	} else if (strcmp(field, "source port") == 0) {
+		snprintf(buf, len, " (%u)", k->sport);
+	} else if (strcmp(field, "destination port") == 0) {
+		snprintf(buf, len, " (%u)", k->dport);
+	} else if (strcmp(field, "protocol") == 0) {
+		if (pn)
+			snprintf(buf, len, " (%s)", pn);
+		else
+			snprintf(buf, len, " (%u)", k->proto);
+	} else if (strcmp(field, "ICMP type") == 0) {
+		snprintf(buf, len, " (%u)", k->icmp_type);
+	} else if (strcmp(field, "ICMP code") == 0) {
+		snprintf(buf, len, " (%u)", k->icmp_code);
+	} else if (strcmp(field, "family") == 0) {
+		snprintf(buf, len, " (IPv%d)", k->family == IR_V6 ? 6 : 4);
+	}
+}
+
 /* The set lookups a rule's fields make for this packet. */
 static void print_set_lookups(FILE *out, const struct ir_rule *r, const struct ir_packet *k)
 {
@@ -150,9 +178,12 @@ int polc_explain(struct polc_unit *u, const char *policy, const char *text, FILE
 	print_packet(out, &d.packet);
 	for (size_t i = 0; i < trace->n; i++) {
 		const struct ir_rule *r = trace->step[i].rule;
-		fprintf(out, "  rule %-4u %s:%-4u %-44s %s%s\n", r->id, u->src->name, r->loc.line,
+		char val[80] = "";
+		if (!trace->step[i].matched)
+			field_value(val, sizeof(val), trace->step[i].why, &d.packet);
+		fprintf(out, "  rule %-4u %s:%-4u %-44s %s%s%s\n", r->id, u->src->name, r->loc.line,
 			r->text, trace->step[i].matched ? "MATCH" : "no: ",
-			trace->step[i].matched ? "" : trace->step[i].why);
+			trace->step[i].matched ? "" : trace->step[i].why, val);
 		print_set_lookups(out, r, &d.packet);
 	}
 	if (trace->n == POLC_TRACE_MAX && !d.rule)

@@ -91,22 +91,25 @@ static bool endpoint(struct lex *l, bool ports, char *addr, size_t alen, uint16_
 	uint8_t buf[16];
 
 	*port = 0;
+	/* the longest address with a port: "[" 45 characters "]:65535" */
+	if (strlen(w) > 56)
+		return fail(l, l->at, "'%.20s...' is too long for an address", w);
 	if (w[0] == '[') {
 		char *close = strchr(w, ']');
 		if (!close)
 			return fail(l, l->at, "'%s': an IPv6 address in brackets lacks ']'", w);
 		*close = '\0';
-		snprintf(addr, alen, "%s", w + 1);
+		snprintf(addr, alen, "%.56s", w + 1);
 		colon = close[1] == ':' ? close + 1 : NULL;
 		if (close[1] && !colon)
 			return fail(l, l->at, "unexpected text after ']'");
 		*family = 6;
 	} else if (strchr(w, '.')) {
 		colon = strchr(w, ':');
-		snprintf(addr, alen, "%.*s", colon ? (int)(colon - w) : (int)strlen(w), w);
+		snprintf(addr, alen, "%.*s", colon ? (int)(colon - w) : (int)strlen(w) & 63, w);
 		*family = 4;
 	} else {
-		snprintf(addr, alen, "%s", w);
+		snprintf(addr, alen, "%.56s", w);
 		colon = NULL;
 		*family = 6;
 	}

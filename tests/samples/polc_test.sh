@@ -135,10 +135,10 @@ policy web {
 EOF
 "$polc" explain "$tmp/ex.pol" 'tcp 203.0.113.5:40000 -> 192.0.2.10:22 syn' >"$tmp/out" || bad "explain failed"
 cat "$tmp/out"
-grep -q '^  rule 1 .* no: source$' "$tmp/out" || bad "explain: rule 1 does not fail on the source"
+grep -q '^  rule 1 .* no: source (203.0.113.5)$' "$tmp/out" || bad "explain: rule 1 does not fail on the source"
 grep -q '@blocked (source): 203.0.113.5 is not a member' "$tmp/out" || bad "explain: no set lookup"
-grep -q '^  rule 2 .* no: destination port$' "$tmp/out" || bad "explain: rule 2 does not fail on the port"
-grep -q '^  rule 3 .* no: source$' "$tmp/out" || bad "explain: rule 3 does not fail on the source"
+grep -q '^  rule 2 .* no: destination port (22)$' "$tmp/out" || bad "explain: rule 2 does not fail on the port"
+grep -q '^  rule 3 .* no: source (203.0.113.5)$' "$tmp/out" || bad "explain: rule 3 does not fail on the source"
 grep -q '^verdict: drop by default' "$tmp/out" || bad "explain: not dropped by default"
 "$polc" explain "$tmp/ex.pol" 'tcp 198.51.100.9:40000 -> 192.0.2.10:443 syn' >"$tmp/out" || bad "explain failed"
 grep -q '^verdict: drop by rule 1 blocklist (.*ex.pol:5:5: drop from @blocked label blocklist)' "$tmp/out" ||

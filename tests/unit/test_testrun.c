@@ -359,7 +359,7 @@ static void test_explain(void **state)
 	fclose(o);
 	fclose(e);
 	assert_non_null(strstr(out, "  rule 1    test.pol:5    pass tcp to port 80 label http"));
-	assert_non_null(strstr(out, "no: destination port\n"));
+	assert_non_null(strstr(out, "no: destination port (22)\n"));
 	assert_non_null(strstr(out, "@admins (source): 192.0.2.3 is a member\n"));
 	assert_non_null(strstr(out, "verdict: pass by rule 2 ssh (test.pol:6:5:"));
 	assert_non_null(strstr(err, "has no policy 'nosuch'"));
