@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,6 +23,7 @@
 #include "diag.h"
 #include "polc.h"
 #include "polrt.h"
+#include "templates.h"
 
 #define XDP_ABORTED_ 0
 #define XDP_DROP_ 1
@@ -717,4 +719,73 @@ struct harness_prog *harness_prog_ok_(struct harness_obj *o, const char *name,
 		_fail(file, line);
 	}
 	return p;
+}
+
+/* ---- hand-written BPF C ------------------------------------------------- */
+
+static int write_text(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	size_t n = fwrite(text, 1, len, f);
+	if (fclose(f) != 0 || n != len)
+		return -EIO;
+	return 0;
+}
+
+int harness_build_c(const char *tag, const char *src, size_t len, char *obj, size_t obj_len)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX - 64], path[PATH_MAX];
+	int err = 0;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(dir, sizeof(dir), "%s/%s-XXXXXX", tmp, tag);
+	if (!mkdtemp(dir))
+		return -errno;
+	for (size_t i = 0; i < polc_template_count && !err; i++)
+		err = write_text(dir, polc_templates[i].name, polc_templates[i].text,
+				 polc_templates[i].len);
+	err = err ?: write_text(dir, "prog.c", src, len);
+	if (!err) {
+		const char *clang = getenv("POLC_CLANG");
+		pid_t pid = fork();
+
+		if (!clang || !*clang)
+			clang = "clang";
+		if (pid == 0) {
+			if (chdir(dir) < 0)
+				_exit(126);
+			/* as polc compiles generated code (compiler/backend.c) */
+			execlp(clang, clang, "-target", "bpf", "-O2", "-g", "-mcpu=v3", "-Wall",
+			       "-Wno-unused-function", "-I.", "-c", "prog.c", "-o", "prog.o",
+			       (char *)NULL);
+			_exit(127);
+		}
+		int status = 0;
+		if (pid < 0 || waitpid(pid, &status, 0) < 0)
+			err = -errno;
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			err = -EPROTO;
+	}
+	snprintf(path, sizeof(path), "%s/prog.o", dir);
+	snprintf(obj, obj_len, "%s/%s-%d.o", tmp, tag, (int)getpid());
+	if (!err && rename(path, obj) < 0)
+		err = -errno;
+	for (size_t i = 0; i < polc_template_count; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, polc_templates[i].name);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/prog.c", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/prog.o", dir);
+	unlink(path);
+	rmdir(dir);
+	return err;
 }

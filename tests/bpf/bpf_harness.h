@@ -203,6 +203,14 @@ void harness_expect_(const struct harness_prog *p, const struct pkt *k,
 		     int verdict, bool by_reason, unsigned which,
 		     const char *file, int line);
 
+/*
+ * Compile hand-written BPF C (src[0..len)) with every embedded template
+ * beside it, as polc compiles generated code, into a file whose path is put
+ * in obj (TMPDIR/TAG-PID.o; the caller unlinks it).  0 or -errno (-EPROTO:
+ * clang failed, its messages on stderr).
+ */
+int harness_build_c(const char *tag, const char *src, size_t len, char *obj, size_t obj_len);
+
 /* harness_prog() that fails the test when the policy is missing. */
 #define harness_prog_ok(o, name) harness_prog_ok_(o, name, __FILE__, __LINE__)
 struct harness_prog *harness_prog_ok_(struct harness_obj *o, const char *name,

@@ -359,81 +359,14 @@ static const char prog_src[] =
 	"\n"
 	"char _license[] SEC(\"license\") = \"GPL\";\n";
 
-/* ---- compiling and loading (the same in test_nat.c) ------------------------ */
+/* ---- compiling and loading ---------------------------------------------- */
 
 static char obj_path[PATH_MAX];
-
-static int write_text(const char *dir, const char *name, const char *text, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	size_t n = fwrite(text, 1, len, f);
-	if (fclose(f) != 0 || n != len)
-		return -EIO;
-	return 0;
-}
 
 /* Compile src with the embedded templates into obj_path (once). */
 static int compile_prog(const char *src, size_t src_len, const char *tag)
 {
-	static const char *const names[] = { "polc_bpf.h", "polc_contract.h", "polc_parse.h",
-					     "polc_prog.h", "polc_xdp.h", "polc_tc.h",
-					     "polc_ct.h" };
-	enum { N_NAMES = sizeof(names) / sizeof(names[0]) };
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX - 64], path[PATH_MAX];
-	int err = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
-	if (!mkdtemp(dir))
-		return -errno;
-	for (unsigned i = 0; i < N_NAMES && !err; i++) {
-		size_t len;
-		const char *text = polc_template(names[i], &len);
-		err = text ? write_text(dir, names[i], text, len) : -ENOENT;
-	}
-	err = err ?: write_text(dir, "prog.c", src, src_len);
-	if (!err) {
-		const char *clang = getenv("POLC_CLANG");
-		pid_t pid = fork();
-
-		if (!clang || !*clang)
-			clang = "clang";
-		if (pid == 0) {
-			if (chdir(dir) < 0)
-				_exit(126);
-			/* as polc compiles generated code */
-			execlp(clang, clang, "-target", "bpf", "-O2", "-g", "-mcpu=v3", "-Wall",
-			       "-Wno-unused-function", "-I.", "-c", "prog.c", "-o", "prog.o",
-			       (char *)NULL);
-			_exit(127);
-		}
-		int status = 0;
-		if (pid < 0 || waitpid(pid, &status, 0) < 0)
-			err = -errno;
-		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			err = -EPROTO;
-	}
-	snprintf(path, sizeof(path), "%s/prog.o", dir);
-	snprintf(obj_path, sizeof(obj_path), "%s/%s-%d.o", tmp && *tmp ? tmp : "/tmp", tag,
-		 (int)getpid());
-	if (!err && rename(path, obj_path) < 0)
-		err = -errno;
-	for (unsigned i = 0; i < N_NAMES; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/prog.c", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/prog.o", dir);
-	unlink(path);
-	rmdir(dir);
-	return err;
+	return harness_build_c(tag, src, src_len, obj_path, sizeof(obj_path));
 }
 
 /* Open obj_path, give map `resize` (if any) `entries` elements, load. */

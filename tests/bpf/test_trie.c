@@ -139,73 +139,10 @@ static const char prog_src[] =
 
 static char obj_path[PATH_MAX];
 
-static int write_text(const char *dir, const char *name, const char *text,
-		      size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	size_t n = fwrite(text, 1, len, f);
-	if (fclose(f) != 0 || n != len)
-		return -EIO;
-	return 0;
-}
-
 /* Compile prog_src with the embedded templates into obj_path (once). */
 static int compile_prog(void)
 {
-	static const char *const names[] = { "polc_bpf.h", "polc_trie.h" };
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX - 64], path[PATH_MAX];
-	int err = 0;
-
-	snprintf(dir, sizeof(dir), "%s/trie-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return -errno;
-	for (unsigned i = 0; i < 2 && !err; i++) {
-		size_t len;
-		const char *text = polc_template(names[i], &len);
-		err = text ? write_text(dir, names[i], text, len) : -ENOENT;
-	}
-	err = err ?: write_text(dir, "trie.c", prog_src, sizeof(prog_src) - 1);
-	if (!err) {
-		const char *clang = getenv("POLC_CLANG");
-		pid_t pid = fork();
-
-		if (!clang || !*clang)
-			clang = "clang";
-		if (pid == 0) {
-			if (chdir(dir) < 0)
-				_exit(126);
-			execlp(clang, clang, "-target", "bpf", "-O2", "-g", "-Wall",
-			       "-Wno-unused-function", "-I.", "-c", "trie.c", "-o",
-			       "trie.o", (char *)NULL);
-			_exit(127);
-		}
-		int status = 0;
-		if (pid < 0 || waitpid(pid, &status, 0) < 0)
-			err = -errno;
-		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			err = -EPROTO;
-	}
-	snprintf(path, sizeof(path), "%s/trie.o", dir);
-	snprintf(obj_path, sizeof(obj_path), "%s/trie-test.o", tmp && *tmp ? tmp : "/tmp");
-	if (!err && rename(path, obj_path) < 0)
-		err = -errno;
-	for (unsigned i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/trie.c", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/trie.o", dir);
-	unlink(path);
-	rmdir(dir);
-	return err;
+	return harness_build_c("trie", prog_src, sizeof(prog_src) - 1, obj_path, sizeof(obj_path));
 }
 
 /* A loaded object: its tries mmap'd as struct dirtrie. */
