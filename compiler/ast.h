@@ -89,6 +89,11 @@ struct ast_policy {
 	struct polc_loc default_loc;
 	VEC(struct ast_rule *) rules;
 	bool syntax_errors; /* some statement was skipped by error recovery */
+	/* track [size N]: connection tracking (docs/language.md) */
+	bool track;
+	struct polc_loc track_loc;  /* the whole statement */
+	uint64_t track_size;        /* 0: the default */
+	struct polc_loc track_size_loc;
 };
 
 struct ast_const {

@@ -1379,6 +1379,14 @@ static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index
 					     p->name);
 		polc_diag_hint(c->d, d, "every policy states its default: add 'default drop' or 'default pass'");
 	}
+	if (p->track && p->track_size &&
+	    (p->track_size < IR_CT_SIZE_MIN || p->track_size > IR_CT_SIZE_MAX)) {
+		struct polc_diag *d = cerror(c, p->track_size_loc,
+					     "a conntrack table of %llu entries: the size is from %u to %u (two entries a flow)",
+					     (unsigned long long)p->track_size, IR_CT_SIZE_MIN,
+					     IR_CT_SIZE_MAX);
+		polc_diag_hint(c->d, d, "leave 'size' out for %u entries", IR_CT_SIZE_DEFAULT);
+	}
 	if (p->rules.n == 0 && !p->syntax_errors)
 		polc_warning(c->d, POLC_W_EMPTY, p->name_loc,
 			     "policy '%s' has no rules: every packet gets the default",

@@ -302,6 +302,65 @@ static const char *const plan_names[] = {
 	[POLC_PLAN_CLASSIFIER] = "classifier",
 };
 
+/*
+ * A tracked policy: packets of known flows pass on one conntrack lookup
+ * without the rules; the rest go through them, and a new flow a pass rule
+ * admits is recorded.  Its companion, on the other direction of the device,
+ * records the flows the node opens and keeps the state of admitted ones; it
+ * never drops (polc_ct.h, "USE").
+ */
+static void emit_tracked(struct gen *g, const struct ir_policy *p, const struct hook_ops *ops)
+{
+	const struct hook_ops *co = hook_ops_get(p->companion_hook);
+	const char *n = p->cname;
+	/* POLC_CT_PREPARE takes the hook's short name: polc_<hook>_load() */
+	const char *hook = ops->hook == POLC_HOOK_XDP ? "xdp" : "tc";
+
+	strbuf_printf(g->out,
+		      "SEC(\"%s\")\n"
+		      "int %s(%s *ctx)\n"
+		      "{\n"
+		      "\tstruct polc_pkt pkt;\n"
+		      "\tstruct polc_ct ct;\n"
+		      "\tvoid *data, *data_end;\n"
+		      "\t__u32 len, verdict, m;\n"
+		      "\tint r;\n"
+		      "\n"
+		      "\t%s_load(ctx, &data, &data_end, &len);\n"
+		      "\tif (polc_prefilter(&pkt, data, data_end, len, &%s_reasons, &verdict))\n"
+		      "\t\treturn %s_action(verdict);\n"
+		      "\t/* a packet of a flow the policy admitted, or the node opened */\n"
+		      "\tr = POLC_CT_LOOKUP(%s, %s, ctx, &pkt, len, &ct);\n"
+		      "\tif (polc_ct_passes(r))\n"
+		      "\t\treturn %s_action(POLC_VERDICT_PASS);\n"
+		      "\tm = %s_classify(&pkt);\n"
+		      "\tverdict = polc_finish(m, len, &%s_rules, &%s_reasons, %s);\n"
+		      "\tif (verdict == POLC_VERDICT_PASS && r == POLC_CT_NEW)\n"
+		      "\t\t%s_ct_create(&pkt, len, POLC_MATCH_RULE(m), 0, &ct);\n"
+		      "\treturn %s_action(verdict);\n"
+		      "}\n\n",
+		      ops->section, n, ops->ctx_type, ops->glue, n, ops->glue, n, hook, ops->glue,
+		      n, n, n, verdict_consts[p->default_verdict], n, ops->glue);
+	strbuf_printf(g->out,
+		      "/* %s's companion on %s: records, never drops */\n"
+		      "SEC(\"%s\")\n"
+		      "int %s_track(%s *ctx)\n"
+		      "{\n"
+		      "\tstruct polc_pkt pkt;\n"
+		      "\tstruct polc_ct ct;\n"
+		      "\tvoid *data, *data_end;\n"
+		      "\t__u32 len;\n"
+		      "\n"
+		      "\t%s_load(ctx, &data, &data_end, &len);\n"
+		      "\tif (polc_parse(&pkt, data, data_end, len) != POLC_PARSE_OK)\n"
+		      "\t\treturn %s_action(POLC_VERDICT_PASS);\n"
+		      "\tPOLC_CT_TRACK(%s, tc, ctx, &pkt, len, &ct);\n"
+		      "\treturn %s_action(POLC_VERDICT_PASS);\n"
+		      "}\n\n",
+		      p->name, co->name, co->section, n, co->ctx_type, co->glue, co->glue, n,
+		      co->glue);
+}
+
 static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 {
 	struct strbuf *out = g->out;
@@ -316,6 +375,12 @@ static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 	strbuf_printf(out, "POLC_COUNTER_MAP(%s_rules, %zu);\n", p->cname,
 		      p->n_rules ? p->n_rules : 1);
 	strbuf_printf(out, "POLC_COUNTER_MAP(%s_reasons, POLC_REASON_COUNT_);\n\n", p->cname);
+	if (p->track)
+		strbuf_printf(out,
+			      "/* track: the conntrack table (%u entries, two a flow) and its functions, shared\n"
+			      " * with the companion program (polc_ct.h) */\n"
+			      "POLC_CT_DEFINE(%s, %u)\n\n",
+			      p->ct_size, p->cname, p->ct_size);
 
 	/* strings are added in a fixed order: offsets must not depend on the
 	 * order a compiler evaluates arguments in */
@@ -323,7 +388,7 @@ static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 	rec.rules_map_str = gen_str(g, arena_printf(g->u->arena, "%s_rules", p->cname));
 	rec.reasons_map_str = gen_str(g, arena_printf(g->u->arena, "%s_reasons", p->cname));
 	rec.first_prog = (uint32_t)index;
-	rec.n_progs = 1;
+	rec.n_progs = p->track ? 2 : 1;
 	rec.n_rules = (uint32_t)p->n_rules;
 	rec.default_verdict = p->default_verdict;
 	rec.line = p->loc.line;
@@ -341,6 +406,10 @@ static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 	rec.n_inits = (uint32_t)(g->inits.n - rec.first_init);
 	vec_push(g->u->arena, &g->policies, rec);
 
+	if (p->track) {
+		emit_tracked(g, p, ops);
+		return;
+	}
 	strbuf_printf(out,
 		      "SEC(\"%s\")\n"
 		      "int %s(%s *ctx)\n"
@@ -477,10 +546,12 @@ static void emit_metadata(struct gen *g)
 	struct strbuf *out = g->out;
 	const struct ir_unit *ir = &g->u->ir;
 	uint8_t digest[SHA256_DIGEST_LEN];
-	size_t n_rules = 0;
+	size_t n_rules = 0, n_progs = 0;
 
-	for (size_t i = 0; i < ir->n_policies; i++)
+	for (size_t i = 0; i < ir->n_policies; i++) {
 		n_rules += ir->policies[i].n_rules;
+		n_progs += ir->policies[i].track ? 2 : 1;
+	}
 	source_hash(g->u, digest);
 	uint32_t compiler = gen_str(g, "polc " POLC_VERSION);
 	uint32_t source = gen_str(g, src_name(g->u));
@@ -493,11 +564,11 @@ static void emit_metadata(struct gen *g)
 		const struct polc_meta_policy *p = &g->policies.v[i];
 		strbuf_printf(&rec,
 			      "\t\t{ .name_str = %u, .rules_map_str = %u, .reasons_map_str = %u,\n"
-			      "\t\t  .first_prog = %u, .n_progs = 1, .first_rule = %zu, .n_rules = %u,\n"
+			      "\t\t  .first_prog = %u, .n_progs = %u, .first_rule = %zu, .n_rules = %u,\n"
 			      "\t\t  .default_verdict = %s, .line = %u, .plan = %s,\n"
 			      "\t\t  .first_setref = %u, .n_setrefs = %u, .first_init = %u, .n_inits = %u },\n",
 			      p->name_str, p->rules_map_str, p->reasons_map_str, p->first_prog,
-			      first_rule, p->n_rules, verdict_consts[p->default_verdict], p->line,
+			      p->n_progs, first_rule, p->n_rules, verdict_consts[p->default_verdict], p->line,
 			      plan_consts[p->plan], p->first_setref, p->n_setrefs, p->first_init,
 			      p->n_inits);
 		first_rule += p->n_rules;
@@ -507,6 +578,10 @@ static void emit_metadata(struct gen *g)
 		const struct ir_policy *p = &ir->policies[i];
 		strbuf_printf(&rec, "\t\t{ .name_str = %u, .hook = %s },\n", gen_str(g, p->cname),
 			      hook_consts[p->hook]);
+		if (p->track)
+			strbuf_printf(&rec, "\t\t{ .name_str = %u, .hook = %s },\n",
+				      gen_str(g, arena_printf(g->u->arena, "%s_track", p->cname)),
+				      hook_consts[p->companion_hook]);
 	}
 	strbuf_puts(&rec, "\t},\n\t.rules = {\n");
 	for (size_t i = 0; i < ir->n_policies; i++) {
@@ -562,7 +637,7 @@ static void emit_metadata(struct gen *g)
 		      "\tstruct polc_meta_init inits[%zu];\n"
 		      "\tchar strings[%zu];\n"
 		      "};\n\n",
-		      ir->n_policies, ir->n_policies, n_rules, g->sets.n, g->setrefs.n, g->inits.n,
+		      ir->n_policies, n_progs, n_rules, g->sets.n, g->setrefs.n, g->inits.n,
 		      g->st.data.len);
 	strbuf_puts(out, "static const struct polc_meta_blob polc_meta SEC(POLC_META_SECTION) = {\n");
 	strbuf_printf(out,
@@ -582,7 +657,7 @@ static void emit_metadata(struct gen *g)
 		      "\t\t.compiler_str = %u,\n"
 		      "\t\t.source_str = %u,\n"
 		      "\t\t.source_sha256 = {",
-		      ir->n_policies, ir->n_policies, n_rules, g->st.data.len, compiler, source);
+		      ir->n_policies, n_progs, n_rules, g->st.data.len, compiler, source);
 	for (int i = 0; i < SHA256_DIGEST_LEN; i++)
 		strbuf_printf(out, "%s0x%02x", i ? ", " : " ", digest[i]);
 	strbuf_printf(out,
@@ -638,6 +713,12 @@ int polc_codegen(struct polc_unit *u)
 		      " * compile it again.  Templates: polc_prog.h and the hook glue headers.\n"
 		      " */\n",
 		      POLC_VERSION, src_name(u));
+	bool track = false;
+	for (size_t i = 0; i < ir->n_policies; i++)
+		track |= ir->policies[i].track;
+	/* conntrack reads more of each packet (polc_parse.h) */
+	if (track)
+		strbuf_puts(g.out, "#define POLC_PARSE_FLOW\n");
 	for (size_t i = 0; i < ir->n_policies; i++) {
 		const struct hook_ops *ops = hook_ops_get(ir->policies[i].hook);
 		bool seen = false;
@@ -648,11 +729,19 @@ int polc_codegen(struct polc_unit *u)
 			strbuf_printf(g.out, "#include \"%s\"\n", ops->header);
 		included[ops->hook] = true;
 	}
-	strbuf_puts(g.out, "#include \"polc_classifier.h\"\n\n");
+	/* a companion program runs on tc */
+	if (track && !included[POLC_HOOK_TC_INGRESS] && !included[POLC_HOOK_TC_EGRESS])
+		strbuf_puts(g.out, "#include \"polc_tc.h\"\n");
+	strbuf_puts(g.out, "#include \"polc_classifier.h\"\n");
+	if (track)
+		strbuf_puts(g.out, "#include \"polc_ct.h\"\n");
+	strbuf_puts(g.out, "\n");
 
 	gen_sets(&g);
-	for (size_t i = 0; i < ir->n_policies; i++)
-		emit_policy(&g, &ir->policies[i], i);
+	for (size_t i = 0, prog = 0; i < ir->n_policies; i++) {
+		emit_policy(&g, &ir->policies[i], prog);
+		prog += ir->policies[i].track ? 2 : 1;
+	}
 	emit_metadata(&g);
 	strbuf_puts(g.out, "char _license[] SEC(\"license\") = \"GPL\";\n");
 	strtab_release(&g.st);

@@ -240,7 +240,7 @@ static bool is_keyword(const char *s)
 	static const char *const kw[] = {
 		"policy", "const", "set", "file", "size", "attach", "default", "xdp", "tc",
 		"ingress", "egress", "pass", "drop", "from", "to", "port", "type", "code",
-		"label", "any", "test", "expect", "by", "in",
+		"label", "any", "test", "expect", "by", "in", "track",
 	};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
@@ -571,7 +571,7 @@ static void rule_stmt(struct fmt *f, struct stmt *s, const struct ast_rule *r)
 
 /* ---- policies and the file ------------------------------------------------ */
 
-enum item_kind { IT_CONST, IT_SET, IT_POLICY, IT_ATTACH, IT_DEFAULT, IT_RULE, IT_TEST, IT_EXPECT };
+enum item_kind { IT_CONST, IT_SET, IT_POLICY, IT_ATTACH, IT_DEFAULT, IT_RULE, IT_TEST, IT_EXPECT, IT_TRACK };
 
 struct item {
 	enum item_kind kind;
@@ -638,7 +638,7 @@ static void print_block(struct fmt *f, struct item *items, size_t n, unsigned in
 static void print_policy(struct fmt *f, const struct ast_policy *p, uint64_t limit,
 			 uint32_t *prev_line)
 {
-	size_t n = p->rules.n + 2, k = 0;
+	size_t n = p->rules.n + 3, k = 0;
 	struct item *items = arena_calloc(f->arena, n, sizeof(*items));
 	uint64_t close = loc_end(p->loc) - 1; /* the '}' */
 
@@ -646,6 +646,8 @@ static void print_policy(struct fmt *f, const struct ast_policy *p, uint64_t lim
 		items[k++] = (struct item){ IT_ATTACH, p, p->hook_loc };
 	if (p->has_default)
 		items[k++] = (struct item){ IT_DEFAULT, p, p->default_loc };
+	if (p->track)
+		items[k++] = (struct item){ IT_TRACK, p, p->track_loc };
 	for (size_t i = 0; i < p->rules.n; i++)
 		items[k++] = (struct item){ IT_RULE, p->rules.v[i], p->rules.v[i]->loc };
 	qsort(items, k, sizeof(*items), item_cmp);
@@ -750,6 +752,11 @@ static void print_item(struct fmt *f, const struct item *it, unsigned indent, ui
 		word(&s, p->hook == AST_HOOK_XDP	 ? "xdp" :
 			 p->hook == AST_HOOK_TC_INGRESS ? "tc ingress" :
 							  "tc egress");
+		break;
+	case IT_TRACK:
+		word(&s, "track");
+		if (p->track_size_loc.line && p->track_size)
+			word(&s, arena_printf(f->arena, "size %llu", (unsigned long long)p->track_size));
 		break;
 	case IT_DEFAULT:
 		word(&s, "default");
@@ -977,6 +984,7 @@ static bool ast_same(const struct ast_file *a, const struct ast_file *b, const u
 		const struct ast_policy *p = a->policies.v[i], *q = b->policies.v[i];
 		if (!str_same(p->name, q->name) || p->hook != q->hook ||
 		    p->has_default != q->has_default || p->default_verdict != q->default_verdict ||
+		    p->track != q->track || p->track_size != q->track_size ||
 		    p->rules.n != q->rules.n)
 			return false;
 		for (size_t j = 0; j < p->rules.n; j++)

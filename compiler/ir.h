@@ -221,7 +221,16 @@ struct ir_policy {
 	 * or a global function the verifier checks once (large policies) */
 	bool classify_inline;
 	struct ir_classifier *cls; /* POLC_PLAN_CLASSIFIER */
+	/* track: a conntrack table of ct_size flows, and a companion program
+	 * on the other direction of the device (companion_hook) */
+	bool track;
+	uint32_t ct_size;
+	enum polc_hook companion_hook;
 };
+
+#define IR_CT_SIZE_DEFAULT 65536u
+#define IR_CT_SIZE_MIN 64u
+#define IR_CT_SIZE_MAX (1u << 24)
 
 struct ir_unit {
 	size_t n_policies;

@@ -203,6 +203,12 @@ int polc_lower(struct polc_unit *u)
 		p->default_verdict = ap->default_verdict == AST_PASS
 					     ? POLC_VERDICT_PASS
 					     : POLC_VERDICT_DROP;
+		p->track = ap->track;
+		p->ct_size = ap->track_size ? (uint32_t)ap->track_size : IR_CT_SIZE_DEFAULT;
+		/* the companion sees the other direction: what the node sends
+		 * when the policy filters what it receives, and the other way */
+		p->companion_hook = p->hook == POLC_HOOK_TC_EGRESS ? POLC_HOOK_TC_INGRESS
+								   : POLC_HOOK_TC_EGRESS;
 		p->n_rules = ap->rules.n;
 		p->rules = arena_calloc(u->arena, ap->rules.n ? ap->rules.n : 1,
 					sizeof(*p->rules));

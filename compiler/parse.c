@@ -238,6 +238,21 @@ void parse_default(struct parse_ctx *c, enum ast_verdict v,
 	p->default_loc = loc;
 }
 
+void parse_track(struct parse_ctx *c, uint64_t size, struct polc_loc size_loc,
+		 struct polc_loc loc)
+{
+	struct ast_policy *p = c->policy;
+
+	if (p->track) {
+		twice(c, "'track'", loc, p->track_loc);
+		return;
+	}
+	p->track = true;
+	p->track_loc = loc;
+	p->track_size = size;
+	p->track_size_loc = size_loc;
+}
+
 /* A statement of the current policy or test did not parse and was skipped. */
 void parse_recovered(struct parse_ctx *c)
 {

@@ -66,6 +66,8 @@ void parse_default(struct parse_ctx *c, enum ast_verdict v,
 		   struct polc_loc loc);
 
 void parse_recovered(struct parse_ctx *c);
+void parse_track(struct parse_ctx *c, uint64_t size, struct polc_loc size_loc,
+		 struct polc_loc loc);
 
 struct parse_by;
 void parse_test_begin(struct parse_ctx *c, const char *name, struct polc_loc name_loc,

@@ -6,6 +6,7 @@
  * without attaching anything, and frames run through it with
  * BPF_PROG_TEST_RUN (polrt_loaded_run).
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@ struct polc_test_kernel {
 		const char *name;
 		struct polrt_loaded *l;
 		int err;
+		int ct_fd; /* a tracked policy's conntrack table, or -1 */
 	} loaded[MAX_LOADED];
 	char log[1024]; /* libpolrt's last error, for the message */
 };
@@ -112,8 +114,30 @@ static struct polrt_loaded *loaded(struct polc_test_kernel *k, const char *polic
 	k->loaded[k->n].name = policy;
 	k->loaded[k->n].l = l;
 	k->loaded[k->n].err = *err;
+	k->loaded[k->n].ct_fd = -1;
+	const struct polrt_meta *m = polrt_artifact_meta(k->a);
+	const struct polc_meta_policy *p = polrt_meta_policy(m, policy);
+	if (l && p && p->n_progs > 1) {
+		char ct[256];
+		snprintf(ct, sizeof(ct), "%s_ct", polrt_meta_str(m, m->progs[p->first_prog].name_str));
+		k->loaded[k->n].ct_fd = polrt_loaded_map_fd(l, ct);
+	}
 	k->n++;
 	return l;
+}
+
+/*
+ * Empty a conntrack table.  Each test packet is run as a new flow: the
+ * reference interpreter does not model connection state yet, so a packet
+ * must not meet the flows earlier test packets made.
+ */
+static void flush(int fd)
+{
+	struct polc_ct_key key;
+
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key) != 0)
+			break;
 }
 
 static int run(void *ctx, const char *policy, const void *frame, size_t len, struct polc_seen *out)
@@ -125,6 +149,9 @@ static int run(void *ctx, const char *policy, const void *frame, size_t len, str
 
 	if (!l)
 		return err ? err : -ENOENT;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->loaded[i].l == l && k->loaded[i].ct_fd >= 0)
+			flush(k->loaded[i].ct_fd);
 	err = polrt_loaded_run(l, frame, len, &d);
 	if (err)
 		return err;

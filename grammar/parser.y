@@ -78,6 +78,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 %token PASS "pass" DROP "drop" FROM "from" TO "to" PORT "port"
 %token TYPE "type" CODE "code" LABEL "label"
 %token ANY "any"
+%token TRACK "track"
 %token TEST "test" EXPECT "expect" BY "by" IN "in"
 %token NL "end of line"
 %token <num> NUMBER "number"
@@ -158,6 +159,8 @@ policy_item
 	: %empty
 	| ATTACH hook                    { parse_attach(ctx, $2, @2); }
 	| DEFAULT verdict                { parse_default(ctx, $2, @2); }
+	| TRACK                          { parse_track(ctx, 0, @1, @1); }
+	| TRACK SIZE NUMBER              { parse_track(ctx, $3, @3, @$); }
 	| rule
 	| error                          { parse_recovered(ctx); }
 	;

@@ -36,7 +36,53 @@ struct apply_ctx {
 	char old_dir[PATH_MAX]; /* <root>/+old-<instance> */
 	bool have_old;
 	struct polrt_state old;
+	bool companion;         /* a tracked policy: its second program */
+	struct polrt_state comp; /* the companion's attachment */
 };
+
+/* The companion's state in an instance directory: 0, or -ENOENT. */
+int rt_companion_state(struct polrt *rt, const char *dir, struct polrt_state *st)
+{
+	char sub[PATH_MAX];
+
+	if (pins_path(dir, PIN_TRACK, sub, sizeof(sub)))
+		return -ENAMETOOLONG;
+	if (access(sub, F_OK) != 0)
+		return -ENOENT;
+	return pins_read_state(rt, sub, st);
+}
+
+/* Attach the companion before the policy itself, so that no reply of a flow
+ * the node opens meets the policy before the flow is recorded. */
+static int attach_companion(struct apply_ctx *c, struct polrt_loaded *l)
+{
+	char sub[PATH_MAX], path[PATH_MAX], old_sub[PATH_MAX];
+	struct polrt_state old_comp;
+	const struct attach_ops *ops = attach_ops_get(c->comp.hook);
+	int fd = polrt_loaded_companion_fd(l);
+	int err = pins_path(c->new_dir, PIN_TRACK, sub, sizeof(sub));
+
+	if (fd < 0)
+		return rt_err(c->rt, ENOENT, "%s: the companion program did not load", c->a->name);
+	/* the device, as the policy's state has it by now */
+	enum polc_hook hook = (enum polc_hook)c->comp.hook;
+	c->comp = c->st;
+	c->comp.hook = hook;
+	c->comp.xdp_flags = 0;
+	if (!err && mkdir(sub, 0700) < 0)
+		err = rt_err(c->rt, errno, "cannot create %s: %s", sub, strerror(errno));
+	err = err ?: pins_path(sub, PIN_PROG, path, sizeof(path));
+	if (!err && bpf_obj_pin(fd, path) < 0)
+		err = rt_err(c->rt, errno, "cannot pin %s: %s", path, strerror(errno));
+	if (err)
+		return err;
+	bool same = c->have_old && rt_companion_state(c->rt, c->dir, &old_comp) == 0 &&
+		    old_comp.hook == c->comp.hook;
+	if (same && pins_path(c->dir, PIN_TRACK, old_sub, sizeof(old_sub)))
+		same = false;
+	err = ops->attach(c->rt, &c->comp, fd, same ? &old_comp : NULL, same ? old_sub : NULL, sub);
+	return err ?: pins_write_state(c->rt, sub, &c->comp);
+}
 
 static const struct polc_meta_policy *select_policy(struct polrt *rt,
 						    const struct polrt_artifact *a,
@@ -78,8 +124,14 @@ static int check_conflicts(struct apply_ctx *c)
 			continue;
 		if (pins_dir(c->rt, names[i], dir, sizeof(dir)) || pins_read_state(c->rt, dir, &o))
 			continue;
-		if (o.ifindex == c->st.ifindex && o.netns_ino == c->st.netns_ino &&
-		    o.netns_dev == c->st.netns_dev && o.hook == c->st.hook)
+		struct polrt_state oc;
+		bool o_comp = rt_companion_state(c->rt, dir, &oc) == 0;
+		bool same_dev = o.ifindex == c->st.ifindex && o.netns_ino == c->st.netns_ino &&
+				o.netns_dev == c->st.netns_dev;
+		bool clash = o.hook == c->st.hook || (c->companion && o.hook == c->comp.hook) ||
+			     (o_comp && (oc.hook == c->st.hook ||
+					 (c->companion && oc.hook == c->comp.hook)));
+		if (same_dev && clash)
 			err = rt_err(c->rt, EBUSY,
 				     "%s %s already runs instance '%s' (policy %s); detach it first, "
 				     "or apply with --name %s to replace it",
@@ -134,9 +186,20 @@ static int load_and_pin(struct apply_ctx *c)
 {
 	const struct polrt_meta *m = &c->a->meta;
 	struct polrt_loaded *l = NULL;
-	char path[PATH_MAX];
-	int err = polrt_load(c->rt, c->a, c->st.policy, &l);
+	char path[PATH_MAX], ct[256] = "";
+	int ct_fd = -1;
 
+	/* a re-applied tracked policy keeps its flows: the old table */
+	if (c->companion) {
+		snprintf(ct, sizeof(ct), "%s_ct",
+			 polrt_meta_str(m, m->progs[c->policy->first_prog].name_str));
+		if (c->have_old && pins_path(c->dir, PIN_CT, path, sizeof(path)) == 0)
+			ct_fd = bpf_obj_get(path);
+	}
+	int err = polrt_load_reusing(c->rt, c->a, c->st.policy, ct[0] ? ct : NULL, ct_fd, &l);
+
+	if (ct_fd >= 0)
+		close(ct_fd);
 	if (err)
 		return err;
 	err = pins_remove_dir(c->new_dir);
@@ -152,6 +215,9 @@ static int load_and_pin(struct apply_ctx *c)
 	err = pin_map(c, l, polrt_meta_str(m, c->policy->rules_map_str), PIN_RULES);
 	err = err ?: pin_map(c, l, polrt_meta_str(m, c->policy->reasons_map_str), PIN_REASONS);
 	err = err ?: pin_sets(c, l);
+	/* the conntrack table, for polctl and the next apply */
+	if (!err && c->companion)
+		err = pin_map(c, l, ct, PIN_CT);
 	if (!err) {
 		err = pins_path(c->new_dir, PIN_PROG, path, sizeof(path));
 		if (!err && bpf_obj_pin(polrt_loaded_prog_fd(l), path) < 0)
@@ -166,6 +232,11 @@ static int load_and_pin(struct apply_ctx *c)
 		goto out;
 
 	/* the switch: from here on the new version runs */
+	if (c->companion) {
+		err = attach_companion(c, l);
+		if (err)
+			goto out;
+	}
 	const struct attach_ops *ops = attach_ops_get(c->st.hook);
 	bool same_hook = c->have_old && c->old.hook == c->st.hook;
 	err = ops->attach(c->rt, &c->st, polrt_loaded_prog_fd(l), same_hook ? &c->old : NULL,
@@ -203,8 +274,9 @@ int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
 		return rt_err(rt, EINVAL,
 			      "'%s' cannot name an instance (letters, digits, '_' and '-'; at most 63)",
 			      c.instance);
-	if (c.policy->n_progs != 1)
-		return rt_err(rt, ENOTSUP, "policy %s has %u programs; this polctl attaches one",
+	if (c.policy->n_progs != 1 && c.policy->n_progs != 2)
+		return rt_err(rt, ENOTSUP, "policy %s has %u programs; this polctl attaches one, "
+					   "or a tracked policy's two",
 			      policy_name, c.policy->n_progs);
 
 	/* what the new version will be */
@@ -219,6 +291,16 @@ int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
 	snprintf(st->policy, sizeof(st->policy), "%s", policy_name);
 	snprintf(st->artifact, sizeof(st->artifact), "%s", a->name);
 	memcpy(st->artifact_sha256, a->sha256, sizeof(st->artifact_sha256));
+	if (c.policy->n_progs == 2) {
+		c.companion = true;
+		c.comp = *st;
+		c.comp.hook = m->progs[c.policy->first_prog + 1].hook;
+		c.comp.xdp_flags = 0;
+		if (c.comp.hook == st->hook || c.comp.hook == POLC_HOOK_XDP)
+			return rt_err(rt, EINVAL, "policy %s: its companion program runs on %s, "
+						  "which it cannot",
+				      policy_name, polrt_hook_name(c.comp.hook));
+	}
 
 	err = pins_prepare_root(rt);
 	if (err)
@@ -280,6 +362,14 @@ int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
 	 * removing the old one leaves no gap */
 	if (c.have_old && c.old.hook != st->hook)
 		attach_ops_get(c.old.hook)->detach(rt, &c.old, c.dir);
+	/* the old version's companion, if the new one has none there */
+	struct polrt_state old_comp;
+	if (c.have_old && rt_companion_state(rt, c.dir, &old_comp) == 0 &&
+	    (!c.companion || old_comp.hook != c.comp.hook) && old_comp.hook != st->hook) {
+		char sub[PATH_MAX];
+		if (pins_path(c.dir, PIN_TRACK, sub, sizeof(sub)) == 0)
+			attach_ops_get(old_comp.hook)->detach(rt, &old_comp, sub);
+	}
 
 	/* the new pins take the instance's name */
 	pins_remove_dir(c.old_dir);

@@ -46,6 +46,12 @@ int polrt_detach(struct polrt *rt, const char *instance)
 	const struct attach_ops *ops = attach_ops_get(st.hook);
 	if (ops)
 		err = ops->detach(rt, &st, dir);
+	/* a tracked policy's companion, after the policy */
+	struct polrt_state comp;
+	char sub[PATH_MAX];
+	if (!err && rt_companion_state(rt, dir, &comp) == 0 &&
+	    pins_path(dir, PIN_TRACK, sub, sizeof(sub)) == 0 && attach_ops_get(comp.hook))
+		err = attach_ops_get(comp.hook)->detach(rt, &comp, sub);
 	netns_leave(&ns);
 	if (err)
 		goto out;

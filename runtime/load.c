@@ -19,6 +19,7 @@
 struct polrt_loaded {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
+	struct bpf_program *companion; /* a tracked policy's, or NULL */
 	bool xdp;
 	int rules_fd;
 	int reasons_fd;
@@ -26,6 +27,7 @@ struct polrt_loaded {
 };
 
 struct load_ctx {
+	struct bpf_program *companion; /* select_parts(): a tracked policy's */
 	struct polrt *rt;
 	const struct polrt_artifact *a;
 	const struct polc_meta_policy *policy;
@@ -56,6 +58,15 @@ static bool policy_map(const struct load_ctx *c, const char *name)
 	if (strcmp(name, polrt_meta_str(m, c->policy->rules_map_str)) == 0 ||
 	    strcmp(name, polrt_meta_str(m, c->policy->reasons_map_str)) == 0 || set_map(c, name))
 		return true;
+	/* a tracked policy's conntrack maps: <program>_ct, _ct_cfg, ... */
+	if (c->policy->n_progs > 1) {
+		static const char *const ct[] = { "_ct", "_ct_cfg", "_ct_stats", "_ct_scratch" };
+		const char *prog = polrt_meta_str(m, m->progs[c->policy->first_prog].name_str);
+		size_t n = strlen(prog);
+		for (size_t i = 0; i < sizeof(ct) / sizeof(ct[0]); i++)
+			if (strncmp(name, prog, n) == 0 && strcmp(name + n, ct[i]) == 0)
+				return true;
+	}
 	for (uint32_t i = 0; i < c->policy->n_inits; i++) {
 		const struct polc_meta_init *n = &m->inits[c->policy->first_init + i];
 		int maps = n->kind == POLC_INIT_ARRAY ? 1 : POLC_TRIE_MAPS;
@@ -75,13 +86,26 @@ static int select_parts(struct load_ctx *c, struct bpf_object *obj, struct bpf_p
 	struct bpf_program *p;
 	struct bpf_map *map;
 
+	/* a tracked policy's companion: the policy's second program */
+	const struct polc_meta_prog *cp =
+		c->policy->n_progs > 1 ? &m->progs[c->policy->first_prog + 1] : NULL;
+	const char *comp_name = cp ? polrt_meta_str(m, cp->name_str) : NULL;
+
 	*prog = NULL;
+	c->companion = NULL;
 	bpf_object__for_each_program(p, obj) {
 		bool ours = strcmp(bpf_program__name(p), prog_name) == 0;
-		bpf_program__set_autoload(p, ours);
+		bool comp = comp_name && strcmp(bpf_program__name(p), comp_name) == 0;
+		bpf_program__set_autoload(p, ours || comp);
 		if (ours)
 			*prog = p;
+		if (comp)
+			c->companion = p;
 	}
+	if (comp_name && (!c->companion || cp->hook == POLC_HOOK_XDP ||
+			  bpf_program__type(c->companion) != BPF_PROG_TYPE_SCHED_CLS))
+		return rt_err(c->rt, ENOENT, "%s: companion program %s is missing or not for tc",
+			      c->a->name, comp_name);
 	if (!*prog)
 		return rt_err(c->rt, ENOENT, "%s: program %s named in the metadata is missing",
 			      c->a->name, prog_name);
@@ -179,8 +203,34 @@ static int fill_maps(struct load_ctx *c, struct bpf_object *obj)
 	return err;
 }
 
+/* Use the map behind fd for the object's map `name` if they are alike
+ * (type, key, value, size); 1 when reused, 0 when not, or -errno. */
+static int reuse_map(struct polrt *rt, struct bpf_object *obj, const char *name, int fd)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (!map || fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return 0;
+	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map)) {
+		rt_log(rt, POLRT_LOG_INFO, "map %s changed shape: it starts empty", name);
+		return 0;
+	}
+	int err = bpf_map__reuse_fd(map, fd);
+	return err ? rt_err(rt, -err, "cannot reuse map %s: %s", name, strerror(-err)) : 1;
+}
+
 int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
 	       struct polrt_loaded **out)
+{
+	return polrt_load_reusing(rt, a, policy, NULL, -1, out);
+}
+
+int polrt_load_reusing(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
+		       const char *reuse_name, int reuse_fd, struct polrt_loaded **out)
 {
 	struct load_ctx c = { .rt = rt, .a = a };
 	_cleanup_free_ char *log = calloc(1, VERIFIER_LOG_SIZE);
@@ -200,6 +250,10 @@ int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *pol
 		return rt_err(rt, errno, "%s: libbpf cannot open the object: %s", a->name,
 			      strerror(errno));
 	err = select_parts(&c, obj, &prog);
+	if (!err && reuse_name) {
+		int r = reuse_map(rt, obj, reuse_name, reuse_fd);
+		err = r < 0 ? r : 0;
+	}
 	if (!err) {
 		err = bpf_object__load(obj);
 		if (err)
@@ -217,6 +271,7 @@ int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *pol
 	}
 	l->obj = obj;
 	l->prog = prog;
+	l->companion = c.companion;
 	l->xdp = a->meta.progs[c.policy->first_prog].hook == POLC_HOOK_XDP;
 	l->rules_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->rules_map_str));
 	l->reasons_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->reasons_map_str));
@@ -297,6 +352,11 @@ int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 	free(before);
 	free(after);
 	return err;
+}
+
+int polrt_loaded_companion_fd(const struct polrt_loaded *l)
+{
+	return l->companion ? bpf_program__fd(l->companion) : -ENOENT;
 }
 
 int polrt_loaded_prog_fd(const struct polrt_loaded *l)

@@ -6,6 +6,7 @@
  * Exit codes: 0 success, 1 the operation failed, 2 bad usage.
  */
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -33,6 +34,8 @@ static const char usage_text[] =
 	"  status [INSTANCE]          what is applied where\n"
 	"  stats [INSTANCE]           per-rule and per-reason packet and byte counters\n"
 	"  show FILE.o                what an artifact holds (no root needed)\n"
+	"  ct [INSTANCE]              a tracked policy's flows: tuple, state, age, counters\n"
+	"  ct gc [INSTANCE]           remove the flows past their timeout\n"
 	"  set add|del|replace INSTANCE SET [ELEMENT...] [--file F]\n"
 	"                             change a named set while the policy runs\n"
 	"  set list INSTANCE SET      a set's elements and memory\n"
@@ -249,7 +252,7 @@ static int cmd_detach(struct polrt *rt, const struct cli *c)
 
 /* ---- status, stats -------------------------------------------------------- */
 
-static void status_text(const struct polrt_status *s)
+static void status_text(const struct polrt_status *s, const struct polrt_ct_table *ct)
 {
 	char when[32];
 
@@ -258,13 +261,21 @@ static void status_text(const struct polrt_status *s)
 	       s->attached ? "attached" : "NOT ATTACHED (device gone or program replaced)");
 	printf("  program %u%s, %u rule%s, default %s, plan %s\n", s->prog_id,
 	       s->xdp_generic ? " (generic XDP)" : "", s->n_rules, s->n_rules == 1 ? "" : "s",
-	       polrt_verdict_name(s->default_verdict), s->plan == POLC_PLAN_LINEAR ? "linear" : "?");
+	       polrt_verdict_name(s->default_verdict), s->plan == POLC_PLAN_LINEAR ? "linear" : s->plan == POLC_PLAN_CLASSIFIER ? "classifier" : "?");
 	printf("  from %s (source sha256 %.16s…) by %s, artifact %s, applied %s\n", s->source,
 	       s->source_sha256, s->compiler, s->artifact,
 	       time_text(s->applied_at, when, sizeof(when)));
+	if (s->tracked)
+		printf("  companion on %s: %s\n", polrt_hook_name(s->companion_hook),
+		       s->companion_attached ? "attached" : "NOT ATTACHED");
+	if (ct)
+		printf("  conntrack: %zu flow%s, %u of %u entries (%.1f%% full), %u expired\n", ct->n,
+		       ct->n == 1 ? "" : "s", ct->entries, ct->size,
+		       ct->size ? 100.0 * ct->entries / ct->size : 0.0, ct->expired);
 }
 
-static void status_json(struct json_writer *w, const struct polrt_status *s)
+static void status_json(struct json_writer *w, const struct polrt_status *s,
+			const struct polrt_ct_table *ct)
 {
 	char when[32];
 
@@ -280,12 +291,25 @@ static void status_json(struct json_writer *w, const struct polrt_status *s)
 	json_kv_bool(w, "xdp_generic", s->xdp_generic);
 	json_kv_uint(w, "rules", s->n_rules);
 	json_kv_string(w, "default", polrt_verdict_name(s->default_verdict));
-	json_kv_string(w, "plan", s->plan == POLC_PLAN_LINEAR ? "linear" : "?");
+	json_kv_string(w, "plan", s->plan == POLC_PLAN_LINEAR ? "linear" : s->plan == POLC_PLAN_CLASSIFIER ? "classifier" : "?");
 	json_kv_string(w, "source", s->source);
 	json_kv_string(w, "source_sha256", s->source_sha256);
 	json_kv_string(w, "compiler", s->compiler);
 	json_kv_string(w, "artifact", s->artifact);
 	json_kv_string(w, "applied_at", time_text(s->applied_at, when, sizeof(when)));
+	if (s->tracked) {
+		json_kv_string(w, "companion_hook", polrt_hook_name(s->companion_hook));
+		json_kv_bool(w, "companion_attached", s->companion_attached);
+	}
+	if (ct) {
+		json_key(w, "conntrack");
+		json_object_begin(w);
+		json_kv_uint(w, "flows", ct->n);
+		json_kv_uint(w, "entries", ct->entries);
+		json_kv_uint(w, "size", ct->size);
+		json_kv_uint(w, "expired", ct->expired);
+		json_object_end(w);
+	}
 	json_object_end(w);
 }
 
@@ -343,10 +367,15 @@ static int status_one(struct polrt *rt, const char *name, struct json_writer *w)
 
 	if (err)
 		return err;
+	/* a tracked policy: how full its table is */
+	struct polrt_ct_table ct;
+	bool tracked = s.tracked && polrt_ct_list(rt, name, &ct) == 0;
 	if (w)
-		status_json(w, &s);
+		status_json(w, &s, tracked ? &ct : NULL);
 	else
-		status_text(&s);
+		status_text(&s, tracked ? &ct : NULL);
+	if (tracked)
+		polrt_ct_table_release(&ct);
 	return 0;
 }
 
@@ -607,6 +636,161 @@ static int cmd_show(struct polrt *rt, const struct cli *c)
 	return 0;
 }
 
+/* ---- conntrack ------------------------------------------------------------ */
+
+static void ct_addr(char *buf, size_t len, uint8_t family, const uint32_t a[4])
+{
+	/* the table holds addresses as the packet parser does: host order */
+	uint32_t n[4];
+	for (int i = 0; i < 4; i++)
+		n[i] = htonl(a[i]);
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, n, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static const char *ct_proto(uint8_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : "ip";
+}
+
+static void ct_flow_text(const struct polrt_ct_flow *f)
+{
+	char s[64], d[64], tuple[160];
+	const struct polc_ct_key *k = &f->key;
+	bool ports = k->proto == 6 || k->proto == 17;
+
+	ct_addr(s, sizeof(s), k->family, k->src);
+	ct_addr(d, sizeof(d), k->family, k->dst);
+	if (ports && k->family == 6)
+		snprintf(tuple, sizeof(tuple), "[%s]:%u -> [%s]:%u", s, k->sport, d, k->dport);
+	else if (ports)
+		snprintf(tuple, sizeof(tuple), "%s:%u -> %s:%u", s, k->sport, d, k->dport);
+	else
+		snprintf(tuple, sizeof(tuple), "%s -> %s id %u", s, d, k->sport);
+	printf("    %-6s %-46s %-12s age %5llus idle %5llus  %s  out %llu pkts  back %llu pkts%s\n",
+	       ct_proto(k->proto), tuple, polrt_ct_state_name(f->fwd.state),
+	       (unsigned long long)(f->age_ns / 1000000000ull),
+	       (unsigned long long)(f->idle_ns / 1000000000ull),
+	       f->fwd.flags & POLC_CT_F_LOCAL ? "opened by the node"
+					       : "admitted by a rule ",
+	       (unsigned long long)f->fwd.packets,
+	       (unsigned long long)(f->has_rev ? f->rev.packets : 0),
+	       f->expired ? "  (expired)" : "");
+}
+
+static void ct_flow_json(struct json_writer *w, const struct polrt_ct_flow *f)
+{
+	char s[64], d[64];
+	const struct polc_ct_key *k = &f->key;
+
+	ct_addr(s, sizeof(s), k->family, k->src);
+	ct_addr(d, sizeof(d), k->family, k->dst);
+	json_object_begin(w);
+	json_kv_string(w, "proto", ct_proto(k->proto));
+	json_kv_string(w, "src", s);
+	json_kv_string(w, "dst", d);
+	json_kv_uint(w, "sport", k->sport);
+	json_kv_uint(w, "dport", k->dport);
+	json_kv_string(w, "state", polrt_ct_state_name(f->fwd.state));
+	json_kv_uint(w, "age_s", f->age_ns / 1000000000ull);
+	json_kv_uint(w, "idle_s", f->idle_ns / 1000000000ull);
+	json_kv_bool(w, "expired", f->expired);
+	json_kv_bool(w, "local", f->fwd.flags & POLC_CT_F_LOCAL);
+	json_kv_uint(w, "rule", f->fwd.rule);
+	json_kv_uint(w, "packets_out", f->fwd.packets);
+	json_kv_uint(w, "bytes_out", f->fwd.bytes);
+	json_kv_uint(w, "packets_back", f->has_rev ? f->rev.packets : 0);
+	json_kv_uint(w, "bytes_back", f->has_rev ? f->rev.bytes : 0);
+	json_object_end(w);
+}
+
+static int cmd_ct(struct polrt *rt, const struct cli *c)
+{
+	bool gc = c->n_args >= 1 && strcmp(c->args[0], "gc") == 0;
+	int first = gc ? 1 : 0;
+	char **names = NULL;
+	size_t n = 0;
+	struct json_writer w;
+	int rc = 0;
+
+	if (c->n_args - first > 1)
+		return usage_error("ct takes at most one instance name");
+	bool named = c->n_args - first == 1;
+	if (named) {
+		names = calloc(1, sizeof(char *));
+		if (!names || !(names[0] = strdup(c->args[first])))
+			return EXIT_FAIL;
+		n = 1;
+	} else if (polrt_instances(rt, &names, &n)) {
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_array_begin(&w);
+	}
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (gc) {
+			uint32_t removed;
+			int err = polrt_ct_gc(rt, names[i], &removed);
+			if (err == -ENOENT && !named)
+				continue;
+			if (err) {
+				rc = EXIT_FAIL;
+				continue;
+			}
+			shown++;
+			if (c->json) {
+				json_object_begin(&w);
+				json_kv_string(&w, "instance", names[i]);
+				json_kv_uint(&w, "removed", removed);
+				json_object_end(&w);
+			} else {
+				printf("%s: removed %u expired entr%s\n", names[i], removed,
+				       removed == 1 ? "y" : "ies");
+			}
+			continue;
+		}
+		struct polrt_ct_table t;
+		int err = polrt_ct_list(rt, names[i], &t);
+		if (err == -ENOENT && !named)
+			continue;
+		if (err) {
+			rc = EXIT_FAIL;
+			continue;
+		}
+		shown++;
+		if (c->json) {
+			json_object_begin(&w);
+			json_kv_string(&w, "instance", names[i]);
+			json_kv_uint(&w, "entries", t.entries);
+			json_kv_uint(&w, "size", t.size);
+			json_kv_uint(&w, "expired", t.expired);
+			json_key(&w, "flows");
+			json_array_begin(&w);
+			for (size_t j = 0; j < t.n; j++)
+				ct_flow_json(&w, &t.flows[j]);
+			json_array_end(&w);
+			json_object_end(&w);
+		} else {
+			printf("%s: %zu flow%s, %u of %u entries (%.1f%%), %u expired\n", names[i], t.n,
+			       t.n == 1 ? "" : "s", t.entries, t.size,
+			       t.size ? 100.0 * t.entries / t.size : 0.0, t.expired);
+			for (size_t j = 0; j < t.n; j++)
+				ct_flow_text(&t.flows[j]);
+		}
+		polrt_ct_table_release(&t);
+	}
+	if (c->json) {
+		json_array_end(&w);
+		json_finish(&w);
+	} else if (!shown && !named && rc == 0) {
+		printf("no applied policy tracks connections\n");
+	}
+	polrt_names_free(names, n);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -641,6 +825,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "apply", cmd_apply },	  { "detach", cmd_detach }, { "status", cmd_status },
 		{ "stats", cmd_stats },	  { "show", cmd_show }, { "set", cmd_set },
+		{ "ct", cmd_ct },
 	};
 	rc = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

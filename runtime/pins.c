@@ -112,7 +112,12 @@ int pins_remove_dir(const char *dir)
 		char path[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (pins_path(dir, e->d_name, path, sizeof(path)) == 0)
+		if (pins_path(dir, e->d_name, path, sizeof(path)) != 0)
+			continue;
+		/* a tracked policy's companion has a directory of its own */
+		if (e->d_type == DT_DIR)
+			pins_remove_dir(path);
+		else
 			unlink(path);
 	}
 	closedir(d);

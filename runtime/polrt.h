@@ -131,7 +131,14 @@ struct polrt_loaded;
  */
 int polrt_load(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
 	       struct polrt_loaded **out);
+/* The same, with the map reuse_name of the object being the existing map
+ * reuse_fd when the two are alike (a re-applied tracked policy keeps its
+ * conntrack table): polctl apply's. */
+int polrt_load_reusing(struct polrt *rt, const struct polrt_artifact *a, const char *policy,
+		       const char *reuse_name, int reuse_fd, struct polrt_loaded **out);
 int polrt_loaded_prog_fd(const struct polrt_loaded *l);
+/* A tracked policy's companion program (the other direction), or -ENOENT. */
+int polrt_loaded_companion_fd(const struct polrt_loaded *l);
 /* A map of the loaded object by its ELF name, or -ENOENT. */
 int polrt_loaded_map_fd(const struct polrt_loaded *l, const char *name);
 void polrt_loaded_free(struct polrt_loaded **l);
@@ -151,6 +158,35 @@ struct polrt_decision {
  */
 int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 		     struct polrt_decision *d);
+
+/* ---- conntrack (ct.c) ---------------------------------------------------- */
+
+/* One tracked flow: its forward entry (the tuple that opened it) and, when
+ * present, its reply entry. */
+struct polrt_ct_flow {
+	struct polc_ct_key key;
+	struct polc_ct_entry fwd, rev;
+	bool has_rev;
+	bool expired;     /* both entries past their state's timeout */
+	uint64_t age_ns;  /* since the flow was created */
+	uint64_t idle_ns; /* since the last packet either way */
+};
+
+struct polrt_ct_table {
+	uint32_t size;    /* the table's capacity, in entries (two per flow) */
+	uint32_t entries; /* entries in it now */
+	uint32_t expired; /* of them, past their timeout (removed when met) */
+	size_t n;
+	struct polrt_ct_flow *flows;
+};
+
+/* The flows of a tracked instance (-ENOENT: not tracked).  Release with
+ * polrt_ct_table_release(). */
+int polrt_ct_list(struct polrt *rt, const char *instance, struct polrt_ct_table *t);
+void polrt_ct_table_release(struct polrt_ct_table *t);
+/* Remove the flows whose both entries are expired; *removed entries. */
+int polrt_ct_gc(struct polrt *rt, const char *instance, uint32_t *removed);
+const char *polrt_ct_state_name(unsigned state);
 
 /* ---- apply, detach ------------------------------------------------------- */
 
@@ -197,6 +233,10 @@ struct polrt_status {
 	enum polc_verdict default_verdict;
 	enum polc_plan plan;
 	bool xdp_generic;
+	/* a tracked policy: its companion program, on the other direction */
+	bool tracked;
+	enum polc_hook companion_hook;
+	bool companion_attached;
 };
 
 /* Names of the applied instances, sorted; *names is malloc'd (free with

@@ -147,6 +147,16 @@ static void fill_status(struct polrt *rt, const char *instance, const char *dir,
 		return;
 	if (ops->query(rt, st, dir, &running) == 0)
 		out->attached = running != 0 && running == out->prog_id;
+	struct polrt_state cs;
+	char sub[PATH_MAX];
+	if (rt_companion_state(rt, dir, &cs) == 0 && pins_path(dir, PIN_TRACK, sub, sizeof(sub)) == 0 &&
+	    attach_ops_get(cs.hook)) {
+		out->tracked = true;
+		out->companion_hook = cs.hook;
+		running = 0;
+		if (attach_ops_get(cs.hook)->query(rt, &cs, sub, &running) == 0)
+			out->companion_attached = running != 0 && running == pinned_prog_id(sub);
+	}
 	netns_leave(&ns);
 }
 

@@ -65,6 +65,13 @@ struct polrt_state {
 #define PIN_REASONS "reasons"
 #define PIN_META "meta"
 #define PIN_STATE "state"
+/* a tracked policy: its companion program's directory (prog, state), and
+ * the conntrack table */
+#define PIN_TRACK "track"
+#define PIN_CT "ct"
+
+/* apply.c: a tracked instance's companion state (dir/track/state), or -ENOENT */
+int rt_companion_state(struct polrt *rt, const char *dir, struct polrt_state *st);
 
 /* The metadata copy is stored in an array map of this value size. */
 #define META_CHUNK 4096

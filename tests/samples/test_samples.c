@@ -102,10 +102,21 @@ static const struct expectation egress[] = {
 	{ "neighbour advertisement", ICMP, "fe80::3", "fe80::1", 136, 0, PASS, 9 },
 };
 
+/* ---- stateful.pol: a tracked server on XDP, default drop ----------------- */
+static const struct expectation stateful[] = {
+	{ "https, a new connection", TCP, "203.0.113.5", "192.0.2.10", 40000, 443, PASS, 1 },
+	{ "ssh from the admins", TCP, "198.51.100.7", "192.0.2.10", 50000, 22, PASS, 2 },
+	{ "ssh from elsewhere", TCP, "203.0.113.5", "192.0.2.10", 50000, 22, DROP, 0 },
+	{ "ping", ICMP, "203.0.113.5", "192.0.2.10", 8, 0, PASS, 3 },
+	{ "neighbour solicitation", ICMP, "fe80::1", "fe80::10", 135, 0, PASS, 4 },
+	{ "dns, no rule", UDP, "203.0.113.5", "192.0.2.10", 40000, 53, DROP, 0 },
+};
+
 static const struct sample samples[] = {
 	{ "quickstart.pol", "web", quickstart, sizeof(quickstart) / sizeof(quickstart[0]) },
 	{ "ssh-icmp.pol", "bastion", bastion, sizeof(bastion) / sizeof(bastion[0]) },
 	{ "egress.pol", "workload-out", egress, sizeof(egress) / sizeof(egress[0]) },
+	{ "stateful.pol", "server", stateful, sizeof(stateful) / sizeof(stateful[0]) },
 };
 
 static char *read_sample(const char *file)
