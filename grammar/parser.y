@@ -324,7 +324,7 @@ static void token_name(yysymbol_kind_t sym, char *buf, size_t size)
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 				 struct parse_ctx *ctx)
 {
-	enum { MAX_LISTED = 7 };
+	enum { MAX_LISTED = 8 };
 	yysymbol_kind_t expected[YYNTOKENS];
 	yysymbol_kind_t got = yypcontext_token(yyctx);
 	int n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
