@@ -541,6 +541,81 @@ static void bench_set(unsigned n, int floor_fd, const struct opts *o)
 	strbuf_release(&sb);
 }
 
+/* ---- connection tracking ------------------------------------------------- */
+
+/* One run of a program (the companion: a tc program) over a packet. */
+static int run_one(int fd, const struct pkt *k)
+{
+	int retval;
+
+	run_once(fd, k, 1, &retval);
+	return retval;
+}
+
+/*
+ * A tracked policy: the cost of a packet of an established flow (passed on
+ * one conntrack lookup, no rules), checked from the table's own counter,
+ * and of a new flow (the rules, then the table's insert).  The same
+ * policy without track is measured alongside.
+ */
+static void bench_track(int floor_fd, const struct opts *o)
+{
+	static const char *const untracked =
+		"policy srv {\n    attach xdp\n    default drop\n"
+		"    pass udp to port 53\n    pass tcp to port 80\n}\n";
+	static const char *const tracked =
+		"policy srv {\n    attach xdp\n    default drop\n    track\n"
+		"    pass udp to port 53\n    pass tcp to port 80\n}\n";
+	struct loaded u, t;
+	struct pkt k, syn, synack, ack;
+
+	load_policy("untracked.pol", untracked, strlen(untracked), "srv", o, &u);
+	load_policy("tracked.pol", tracked, strlen(tracked), "srv", o, &t);
+	pkt_udp4(&k, "203.0.113.5", "192.0.2.10", 40000, 53, 16);
+	bench_packet("udp, no track", "decided by rule 1", &u, &k, 1, floor_fd, o);
+
+	/* a new UDP flow, then packets of it */
+	int stats_fd = polrt_loaded_map_fd(t.l, "pol_srv_ct_stats");
+	int comp_fd = polrt_loaded_companion_fd(t.l);
+	if (stats_fd < 0 || comp_fd < 0)
+		die("the tracked policy lacks its conntrack maps or companion");
+	if (run_one(t.prog_fd, &k) != 2 /* XDP_PASS */)
+		die("the first packet of a flow was not passed");
+	uint64_t before = counter(stats_fd, POLC_CT_STAT_ESTABLISHED);
+	uint64_t rule_before = counter(t.rules_fd, 0);
+	int retval;
+	uint32_t floor_ns = 0;
+	uint32_t ns = measure(t.prog_fd, &k, o, &retval, floor_fd, &floor_ns);
+	uint64_t est = counter(stats_fd, POLC_CT_STAT_ESTABLISHED) - before;
+	if (retval != 2 || est != (uint64_t)o->repeat * o->runs || counter(t.rules_fd, 0) != rule_before)
+		die("udp, track: the packets were not passed as an established flow (%llu of %llu)",
+		    (unsigned long long)est, (unsigned long long)o->repeat * o->runs);
+	printf("| %-22s | %-30s | %5zu | %6u | %5u | %5.2f |\n", "udp, track", "established flow",
+	       t.insns, ns, floor_ns, floor_ns ? (double)ns / floor_ns : 0.0);
+
+	/* TCP: the handshake through both programs, then the flow's ACKs */
+	pkt_tcp4(&syn, "203.0.113.5", "192.0.2.10", 41000, 80, PKT_TCP_SYN, 0);
+	pkt_tcp4(&synack, "192.0.2.10", "203.0.113.5", 80, 41000, PKT_TCP_SYN | PKT_TCP_ACK, 0);
+	pkt_tcp4(&ack, "203.0.113.5", "192.0.2.10", 41000, 80, PKT_TCP_ACK, 0);
+	if (run_one(t.prog_fd, &syn) != 2)
+		die("the SYN was not passed");
+	run_one(comp_fd, &synack);
+	before = counter(stats_fd, POLC_CT_STAT_ESTABLISHED);
+	rule_before = counter(t.rules_fd, 1);
+	ns = measure(t.prog_fd, &ack, o, &retval, floor_fd, &floor_ns);
+	est = counter(stats_fd, POLC_CT_STAT_ESTABLISHED) - before;
+	if (retval != 2 || est != (uint64_t)o->repeat * o->runs || counter(t.rules_fd, 1) != rule_before)
+		die("tcp, track: the ACKs were not passed as an established flow (%llu of %llu)",
+		    (unsigned long long)est, (unsigned long long)o->repeat * o->runs);
+	printf("| %-22s | %-30s | %5zu | %6u | %5u | %5.2f |\n", "tcp, track", "established flow",
+	       t.insns, ns, floor_ns, floor_ns ? (double)ns / floor_ns : 0.0);
+	/* a SYN always goes through the rules (and replaces the flow) */
+	bench_packet("tcp, track", "new flow (SYN, rule 2)", &t, &syn, 2, floor_fd, o);
+	bench_packet("tcp, no track", "SYN, rule 2", &u, &syn, 2, floor_fd, o);
+	unload(&u);
+	unload(&t);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .repeat = 1000000, .runs = 5, .sizes = { 1, 10, 100, 1000, 10000, 100000 },
@@ -556,6 +631,8 @@ int main(int argc, char **argv)
 		{ "object", required_argument, NULL, 'o' },
 		{ "write-policy", required_argument, NULL, 'W' },
 		{ "write-set", required_argument, NULL, 'w' },
+		{ "track", no_argument, NULL, 't' },
+		{ "no-track", no_argument, NULL, 'T' },
 		{ 0 },
 	};
 	int opt;
@@ -563,8 +640,15 @@ int main(int argc, char **argv)
 	unsigned set_sizes[8] = { 1000, 100000, 1000000 }, n_set_sizes = 3;
 	const char *object = NULL, *write_policy = NULL, *write_set_to = NULL;
 
-	while ((opt = getopt_long(argc, argv, "r:n:s:S:p:e:o:W:w:", lopts, NULL)) != -1) {
+	bool track = true;
+	while ((opt = getopt_long(argc, argv, "r:n:s:S:p:e:o:W:w:tT", lopts, NULL)) != -1) {
 		switch (opt) {
+		case 't':
+			track = true;
+			break;
+		case 'T':
+			track = false;
+			break;
 		case 'r':
 			o.repeat = (unsigned)strtoul(optarg, NULL, 10);
 			break;
@@ -653,6 +737,8 @@ int main(int argc, char **argv)
 		bench_generated(o.sizes[i], floor_fd, &o);
 	for (unsigned i = 0; i < n_set_sizes; i++)
 		bench_set(set_sizes[i], floor_fd, &o);
+	if (track)
+		bench_track(floor_fd, &o);
 	close(floor_fd);
 	return 0;
 }
