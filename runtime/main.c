@@ -600,6 +600,13 @@ static int cmd_show(struct polrt *rt, const struct cli *c)
 			json_kv_string(&w, "program", polrt_meta_str(m, pr->name_str));
 			json_kv_string(&w, "default", polrt_verdict_name(p->default_verdict));
 			json_kv_uint(&w, "line", p->line);
+			if (p->n_progs > 1) {
+				json_key(&w, "companion");
+				json_object_begin(&w);
+				json_kv_string(&w, "program", polrt_meta_str(m, pr[1].name_str));
+				json_kv_string(&w, "hook", polrt_hook_name(pr[1].hook));
+				json_object_end(&w);
+			}
 			json_key(&w, "rules");
 			json_array_begin(&w);
 		} else {
@@ -607,6 +614,9 @@ static int cmd_show(struct polrt *rt, const struct cli *c)
 			       polrt_meta_str(m, p->name_str), p->line, polrt_hook_name(pr->hook),
 			       polrt_verdict_name(p->default_verdict), p->n_rules,
 			       p->n_rules == 1 ? "" : "s");
+			if (p->n_progs > 1)
+				printf("  tracked: companion %s on %s\n", polrt_meta_str(m, pr[1].name_str),
+				       polrt_hook_name(pr[1].hook));
 		}
 		for (uint32_t j = 0; j < p->n_rules; j++) {
 			const struct polc_meta_rule *r = &m->rules[p->first_rule + j];

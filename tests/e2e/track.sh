@@ -25,6 +25,8 @@ policy node {
 }
 POL
     step "tracked policy on $hook"
+    pctl show "$work/$name.o" | grep -q "tracked: companion pol_node_track on tc egress" ||
+        fail "polctl show does not list the companion program"
     pctl apply "$work/$name.o" --dev vb --netns "$NS_B"
     pctl status -j node | jq -e '.[0].attached' >/dev/null || fail "not attached"
     ip netns exec "$NS_B" tc filter show dev vb egress | grep -q 'direct-action' ||
