@@ -212,6 +212,15 @@ int polc_check_tests(struct polc_unit *u)
 				polc_diag_hint(&u->diags, d, "a packet reads like "
 							  "\"tcp 192.0.2.1:40000 -> 192.0.2.2:80 syn\"");
 			}
+			else if (pk.out && t->ir_policy != SIZE_MAX &&
+				 u->ir.policies[t->ir_policy].track) {
+				struct polc_diag *d = polc_error(
+					&u->diags, packet_at(e, 0),
+					"an 'out' packet of a tracked policy goes through its companion "
+					"program, which polc test cannot model yet");
+				polc_diag_hint(&u->diags, d, "test what the rules admit with packets "
+							  "coming in; every test packet is a new flow");
+			}
 			if (t->ir_policy != SIZE_MAX)
 				check_by(u, &u->ir.policies[t->ir_policy], e);
 		}
