@@ -150,6 +150,7 @@ enum ast_by {
 	AST_BY_LINE,
 	AST_BY_DEFAULT,
 	AST_BY_REASON,
+	AST_BY_FLOW, /* "by established": a packet of a tracked flow */
 };
 
 /* expect pass|drop "PACKET" [by ...] */

@@ -106,6 +106,14 @@ static void check_by(struct polc_unit *u, const struct ir_policy *p, struct ast_
 				   verdict_word(want), p->name, verdict_word(p->default_verdict));
 		e->reason = POLC_REASON_DEFAULT;
 		return;
+	case AST_BY_FLOW:
+		if (!p->track)
+			polc_error(&u->diags, e->by_loc,
+				   "'by established' needs connection tracking: policy '%s' has no 'track'",
+				   p->name);
+		else if (want != POLC_VERDICT_PASS)
+			polc_error(&u->diags, e->by_loc, "a packet of a tracked flow is always passed");
+		return;
 	case AST_BY_REASON: {
 		for (int i = 1; i < POLC_REASON_COUNT_; i++) {
 			if (strcmp(e->by_name, reason_words[i]) != 0)
@@ -120,10 +128,12 @@ static void check_by(struct polc_unit *u, const struct ir_policy *p, struct ast_
 					   want == POLC_VERDICT_PASS ? "passed" : "dropped");
 			return;
 		}
-		const char *words[] = { "rule", "line", "default", "non-ip", "truncated", "malformed" };
+		const char *words[] = { "rule", "line", "default", "non-ip", "truncated", "malformed",
+					"established" };
 		struct polc_diag *d = polc_error(&u->diags, e->by_loc,
 						 "unknown 'by %s': expected 'by rule LABEL', 'by line N', "
-						 "'by default', 'by non-ip', 'by truncated' or 'by malformed'",
+						 "'by default', 'by established', 'by non-ip', 'by truncated' or "
+						 "'by malformed'",
 						 e->by_name);
 		const char *s = polc_suggest(e->by_name, words, sizeof(words) / sizeof(words[0]));
 		if (s)
@@ -212,14 +222,17 @@ int polc_check_tests(struct polc_unit *u)
 				polc_diag_hint(&u->diags, d, "a packet reads like "
 							  "\"tcp 192.0.2.1:40000 -> 192.0.2.2:80 syn\"");
 			}
-			else if (pk.out && t->ir_policy != SIZE_MAX &&
+			else if (pk.out && e->by != AST_BY_NONE && t->ir_policy != SIZE_MAX &&
 				 u->ir.policies[t->ir_policy].track) {
-				struct polc_diag *d = polc_error(
-					&u->diags, packet_at(e, 0),
-					"an 'out' packet of a tracked policy goes through its companion "
-					"program, which polc test cannot model yet");
-				polc_diag_hint(&u->diags, d, "test what the rules admit with packets "
-							  "coming in; every test packet is a new flow");
+				struct polc_diag *d = polc_error(&u->diags, e->by_loc,
+								 "an 'out' packet of a tracked policy goes "
+								 "through its companion program, which only "
+								 "records it: nothing but the verdict to expect");
+				polc_diag_hint(&u->diags, d, "write: expect pass \"out ...\"");
+			} else if (pk.out && e->verdict != AST_PASS && t->ir_policy != SIZE_MAX &&
+				   u->ir.policies[t->ir_policy].track) {
+				polc_error(&u->diags, e->loc, "an 'out' packet of a tracked policy always "
+							      "passes (the companion program never drops)");
 			}
 			if (t->ir_policy != SIZE_MAX)
 				check_by(u, &u->ir.policies[t->ir_policy], e);

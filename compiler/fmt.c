@@ -724,6 +724,9 @@ static void expect_stmt(struct fmt *f, struct stmt *s, const struct ast_expect *
 	case AST_BY_DEFAULT:
 		word(s, "by default");
 		break;
+	case AST_BY_FLOW:
+		word(s, "by established");
+		break;
 	case AST_BY_REASON:
 		word(s, "by");
 		word(s, e->by_name);

@@ -37,6 +37,7 @@ static enum polc_reason parse_l4(struct ir_packet *k, const uint8_t *f, size_t o
 			return POLC_REASON_TRUNCATED;
 		k->sport = be16(f + off);
 		k->dport = be16(f + off + 2);
+		k->tcp_flags = f[off + 13];
 		k->has_l4 = true;
 		break;
 	case 17:
@@ -53,6 +54,10 @@ static enum polc_reason parse_l4(struct ir_packet *k, const uint8_t *f, size_t o
 		k->icmp_type = f[off];
 		k->icmp_code = f[off + 1];
 		k->has_l4 = true;
+		if (off + 8 <= end) {
+			k->icmp_full = true;
+			k->echo_id = be16(f + off + 4);
+		}
 		break;
 	}
 	return POLC_REASON_DEFAULT;
@@ -93,6 +98,7 @@ enum polc_reason polc_interp_parse(const void *frame, size_t len, struct ir_pack
 		k->proto = ip[9];
 		k->src[0] = be32(ip + 12);
 		k->dst[0] = be32(ip + 16);
+		k->frag = (be16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
 		if (be16(ip + 6) & 0x1fff)
 			return POLC_REASON_DEFAULT; /* a later fragment: no L4 header */
 		return parse_l4(k, f, off + ihl, off + total);
@@ -123,6 +129,7 @@ enum polc_reason polc_interp_parse(const void *frame, size_t len, struct ir_pack
 		size_t hlen = nh == 44 ? 8 : nh == 51 ? ((size_t)f[h + 1] + 2) * 4 : ((size_t)f[h + 1] + 1) * 8;
 		if (nh == 44 && (be16(f + h + 2) & 0xfff8))
 			later = true;
+		k->frag |= nh == 44;
 		nh = f[h];
 		h += hlen;
 		if (h > end)

@@ -251,6 +251,11 @@ struct ir_packet {
 	uint32_t src[4], dst[4];
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
+	/* what connection tracking reads too (ctmodel.c) */
+	uint8_t tcp_flags;
+	bool icmp_full;   /* the 8-byte ICMP header is there */
+	uint16_t echo_id; /* ICMP/ICMPv6: bytes 4-5 (when icmp_full) */
+	bool frag;        /* a fragment, first or later */
 };
 
 bool ir_prefix_contains(const struct ir_prefix *p, enum ir_family f,

@@ -309,6 +309,8 @@ void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
 		e->by_loc = by->word_loc;
 		if (strcmp(by->word, "default") == 0 && !by->name && !by->num) {
 			e->by = AST_BY_DEFAULT;
+		} else if (strcmp(by->word, "established") == 0 && !by->name && !by->num) {
+			e->by = AST_BY_FLOW;
 		} else if (strcmp(by->word, "rule") == 0 && by->name) {
 			e->by = AST_BY_RULE;
 			e->by_name = by->name;
@@ -324,7 +326,7 @@ void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
 		} else {
 			struct polc_diag *d = polc_error(c->diags, by->word_loc,
 							 "expected 'by rule LABEL', 'by line N', "
-							 "'by default' or 'by REASON'");
+							 "'by default', 'by established' or 'by REASON'");
 			polc_diag_hint(c->diags, d, "for example: by rule ssh, by line 12");
 			c->test->syntax_errors = true;
 			return;

@@ -126,11 +126,7 @@ static struct polrt_loaded *loaded(struct polc_test_kernel *k, const char *polic
 	return l;
 }
 
-/*
- * Empty a conntrack table.  Each test packet is run as a new flow: the
- * reference interpreter does not model connection state yet, so a packet
- * must not meet the flows earlier test packets made.
- */
+/* Empty a conntrack table: each test starts with no flows. */
 static void flush(int fd)
 {
 	struct polc_ct_key key;
@@ -140,7 +136,19 @@ static void flush(int fd)
 			break;
 }
 
-static int run(void *ctx, const char *policy, const void *frame, size_t len, struct polc_seen *out)
+static void reset(void *ctx, const char *policy)
+{
+	struct polc_test_kernel *k = ctx;
+	int err;
+	struct polrt_loaded *l = loaded(k, policy, &err);
+
+	for (size_t i = 0; l && i < k->n; i++)
+		if (k->loaded[i].l == l && k->loaded[i].ct_fd >= 0)
+			flush(k->loaded[i].ct_fd);
+}
+
+static int run(void *ctx, const char *policy, bool out, const void *frame, size_t len,
+	       struct polc_seen *seen)
 {
 	struct polc_test_kernel *k = ctx;
 	struct polrt_decision d;
@@ -149,15 +157,13 @@ static int run(void *ctx, const char *policy, const void *frame, size_t len, str
 
 	if (!l)
 		return err ? err : -ENOENT;
-	for (size_t i = 0; i < k->n; i++)
-		if (k->loaded[i].l == l && k->loaded[i].ct_fd >= 0)
-			flush(k->loaded[i].ct_fd);
-	err = polrt_loaded_run(l, frame, len, &d);
+	err = out ? polrt_loaded_run_companion(l, frame, len, &d) : polrt_loaded_run(l, frame, len, &d);
 	if (err)
 		return err;
-	out->verdict = d.verdict;
-	out->rule = d.rule;
-	out->reason = d.rule ? POLC_REASON_DEFAULT : d.reason;
+	seen->verdict = d.verdict;
+	seen->rule = d.rule;
+	seen->reason = d.rule ? POLC_REASON_DEFAULT : d.reason;
+	seen->established = d.established;
 	return 0;
 }
 
@@ -180,7 +186,7 @@ int polc_test_kernel_probe(struct polc_test_kernel *k, const char *policy, char 
 
 struct polc_kernel polc_test_kernel_runner(struct polc_test_kernel *k)
 {
-	return (struct polc_kernel){ .run = run, .ctx = k };
+	return (struct polc_kernel){ .run = run, .reset = reset, .ctx = k };
 }
 
 void polc_test_kernel_close(struct polc_test_kernel **kp)

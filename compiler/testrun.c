@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctmodel.h"
 #include "interp.h"
 #include "packet.h"
 #include "testrun.h"
@@ -18,7 +19,8 @@
 
 static bool seen_same(const struct polc_seen *a, const struct polc_seen *b)
 {
-	return a->verdict == b->verdict && a->rule == b->rule && a->reason == b->reason;
+	return a->verdict == b->verdict && a->rule == b->rule && a->reason == b->reason &&
+	       a->established == b->established;
 }
 
 /* "drop by rule 3 (ssh, line 12)", "pass by default", "drop by truncated" */
@@ -26,7 +28,9 @@ static void describe(char *buf, size_t len, const struct ir_policy *p, const str
 {
 	const char *v = s->verdict == POLC_VERDICT_PASS ? "pass" : "drop";
 
-	if (s->rule && s->rule <= p->n_rules) {
+	if (s->established) {
+		snprintf(buf, len, "%s by established (a tracked flow)", v);
+	} else if (s->rule && s->rule <= p->n_rules) {
 		const struct ir_rule *r = &p->rules[s->rule - 1];
 		if (r->label)
 			snprintf(buf, len, "%s by rule %s (line %u)", v, r->label, r->loc.line);
@@ -53,15 +57,18 @@ static bool as_expected(const struct ast_expect *e, const struct polc_seen *s)
 	case AST_BY_LINE:
 		return s->rule == e->rule;
 	case AST_BY_DEFAULT:
-		return !s->rule && s->reason == POLC_REASON_DEFAULT;
+		return !s->rule && s->reason == POLC_REASON_DEFAULT && !s->established;
 	case AST_BY_REASON:
-		return !s->rule && s->reason == e->reason;
+		return !s->rule && s->reason == e->reason && !s->established;
+	case AST_BY_FLOW:
+		return s->established;
 	}
 	return false;
 }
 
 static void run_expect(struct polc_unit *u, const struct ir_policy *p, const struct ast_expect *e,
-		       const struct polc_kernel *k, struct polc_expect_result *x, bool *decided)
+		       const struct polc_kernel *k, struct polc_ct_model *ct,
+		       struct polc_expect_result *x, bool *decided)
 {
 	struct polc_packet pk;
 	struct polc_packet_error perr;
@@ -75,6 +82,7 @@ static void run_expect(struct polc_unit *u, const struct ir_policy *p, const str
 	x->want.verdict = e->verdict == AST_PASS ? POLC_VERDICT_PASS : POLC_VERDICT_DROP;
 	x->want.rule = e->rule;
 	x->want.reason = e->by == AST_BY_REASON ? (enum polc_reason)e->reason : POLC_REASON_DEFAULT;
+	x->want.established = e->by == AST_BY_FLOW;
 	x->want_by = e->by != AST_BY_NONE;
 	/* checktest.c parsed it already */
 	if (polc_packet_parse(e->packet, strlen(e->packet), &pk, &perr) != 0 ||
@@ -85,14 +93,26 @@ static void run_expect(struct polc_unit *u, const struct ir_policy *p, const str
 	}
 
 	struct polc_decision d;
-	polc_interp_run(p, frame, len, &d, NULL);
-	x->interp = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason };
+	bool established = false;
+	bool out = p->track && pk.out;
+	if (out) {
+		/* the companion program: records, passes */
+		polc_ct_model_out(ct, frame, len);
+		memset(&d, 0, sizeof(d));
+		d.verdict = POLC_VERDICT_PASS;
+	} else if (p->track) {
+		polc_ct_model_in(ct, p, frame, len, &d, &established);
+	} else {
+		polc_interp_run(p, frame, len, &d, NULL);
+	}
+	x->interp = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason,
+					established };
 	if (x->interp.rule && x->interp.rule <= p->n_rules)
 		decided[x->interp.rule - 1] = true;
 	describe(got, sizeof(got), p, &x->interp);
 
 	if (k) {
-		int err = k->run(k->ctx, p->name, frame, len, &x->kernel);
+		int err = k->run(k->ctx, p->name, out, frame, len, &x->kernel);
 		if (err) {
 			x->status = POLC_TEST_ERROR;
 			snprintf(x->why, sizeof(x->why), "the kernel run failed: %s", strerror(-err));
@@ -135,6 +155,7 @@ int polc_test_run(struct polc_unit *u, const struct polc_kernel *k, struct polc_
 	memset(r, 0, sizeof(*r));
 	if (u->diags.n_errors)
 		return POLC_EPOLICY;
+	struct polc_ct_model *ct = arena_calloc(u->arena, 1, sizeof(*ct));
 	r->file = u->src->name;
 	r->kernel = k != NULL;
 	r->n_tests = a->tests.n;
@@ -158,9 +179,14 @@ int polc_test_run(struct polc_unit *u, const struct polc_kernel *k, struct polc_
 		tr->expects = arena_calloc(u->arena, t->expects.n ? t->expects.n : 1,
 					   sizeof(*tr->expects));
 		tr->status = POLC_TEST_PASS;
+		/* a test's packets are one sequence: flows live from its first
+		 * packet to its last */
+		polc_ct_model_reset(ct);
+		if (k && k->reset && p->track)
+			k->reset(k->ctx, p->name);
 		for (size_t j = 0; j < t->expects.n; j++) {
 			struct polc_expect_result *x = &tr->expects[j];
-			run_expect(u, p, t->expects.v[j], k, x, decided[t->ir_policy]);
+			run_expect(u, p, t->expects.v[j], k, ct, x, decided[t->ir_policy]);
 			/* the worst: bug > error > fail > pass */
 			static const int rank[] = { [POLC_TEST_PASS] = 0, [POLC_TEST_FAIL] = 1,
 						    [POLC_TEST_ERROR] = 2, [POLC_TEST_BUG] = 3 };

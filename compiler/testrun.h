@@ -28,13 +28,17 @@ struct polc_seen {
 	enum polc_verdict verdict;
 	uint32_t rule;           /* 1-based rule id; 0: no rule decided */
 	enum polc_reason reason; /* POLC_REASON_DEFAULT when a rule or the default did */
+	bool established;        /* passed as a packet of a tracked flow (no rule) */
 };
 
 /* Runs frames through the compiled programs. */
 struct polc_kernel {
-	/* Policy `policy`'s decision for the frame: 0, or -errno. */
-	int (*run)(void *ctx, const char *policy, const void *frame, size_t len,
-		   struct polc_seen *out);
+	/* Policy `policy`'s decision for the frame: 0, or -errno.  out: the
+	 * frame leaves (a tracked policy's companion program runs it). */
+	int (*run)(void *ctx, const char *policy, bool out, const void *frame, size_t len,
+		   struct polc_seen *seen);
+	/* Forget the flows of a tracked policy (before each test); may be NULL. */
+	void (*reset)(void *ctx, const char *policy);
 	void *ctx;
 };
 

@@ -23,6 +23,7 @@ struct polrt_loaded {
 	bool xdp;
 	int rules_fd;
 	int reasons_fd;
+	int ct_stats_fd; /* a tracked policy's conntrack counters, or -1 */
 	uint32_t n_rules;
 };
 
@@ -276,6 +277,13 @@ int polrt_load_reusing(struct polrt *rt, const struct polrt_artifact *a, const c
 	l->rules_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->rules_map_str));
 	l->reasons_fd = polrt_loaded_map_fd(l, polrt_meta_str(&a->meta, c.policy->reasons_map_str));
 	l->n_rules = c.policy->n_rules;
+	l->ct_stats_fd = -1;
+	if (c.companion) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s_ct_stats",
+			 polrt_meta_str(&a->meta, a->meta.progs[c.policy->first_prog].name_str));
+		l->ct_stats_fd = polrt_loaded_map_fd(l, name);
+	}
 	*out = l;
 	return 0;
 }
@@ -311,14 +319,35 @@ static int snapshot(const struct polrt_loaded *l, uint64_t *v)
 	return err;
 }
 
+int polrt_loaded_run_companion(struct polrt_loaded *l, const void *frame, size_t len,
+			       struct polrt_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (!l->companion)
+		return -ENOENT;
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = (uint32_t)len,
+		    .repeat = 1);
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->companion), &t))
+		return -errno;
+	d->retval = (int)t.retval;
+	if (d->retval != -1) /* TC_ACT_UNSPEC: the companion never decides */
+		return -EPROTO;
+	d->verdict = POLC_VERDICT_PASS;
+	d->reason = POLC_REASON_DEFAULT;
+	return 0;
+}
+
 int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 		     struct polrt_decision *d)
 {
+	uint64_t est_before = 0, est_after = 0;
 	size_t n = l->n_rules + POLC_REASON_COUNT_;
 	uint64_t *before = calloc(n, sizeof(*before)), *after = calloc(n, sizeof(*after));
 	int err = before && after ? snapshot(l, before) : -ENOMEM;
 
 	memset(d, 0, sizeof(*d));
+	if (!err && l->ct_stats_fd >= 0)
+		err = packets(l->ct_stats_fd, POLC_CT_STAT_ESTABLISHED, &est_before);
 	if (!err) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = (uint32_t)len,
 			    .repeat = 1);
@@ -346,8 +375,15 @@ int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 			d->verdict = POLC_VERDICT_DROP;
 		else
 			err = -EPROTO;
-		if (moved != 1)
+		if (!err && l->ct_stats_fd >= 0)
+			err = packets(l->ct_stats_fd, POLC_CT_STAT_ESTABLISHED, &est_after);
+		/* a tracked flow's packet: no rule, the table counted it */
+		if (!moved && est_after == est_before + 1 && d->verdict == POLC_VERDICT_PASS) {
+			d->established = true;
+			d->reason = POLC_REASON_DEFAULT;
+		} else if (moved != 1) {
 			err = -EPROTO;
+		}
 	}
 	free(before);
 	free(after);

@@ -148,6 +148,7 @@ struct polrt_decision {
 	enum polc_verdict verdict;
 	uint32_t rule;           /* deciding rule id, 0 if a reason decided */
 	enum polc_reason reason; /* POLC_REASON_DEFAULT when a rule or the default decided */
+	bool established;        /* a tracked policy passed it as a known flow's (no rule) */
 	int retval;              /* the program's return code */
 };
 
@@ -158,6 +159,10 @@ struct polrt_decision {
  */
 int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 		     struct polrt_decision *d);
+/* The same through a tracked policy's companion program (it passes every
+ * frame; -ENOENT without one). */
+int polrt_loaded_run_companion(struct polrt_loaded *l, const void *frame, size_t len,
+			       struct polrt_decision *d);
 
 /* ---- conntrack (ct.c) ---------------------------------------------------- */
 

@@ -34,7 +34,9 @@
 #include <cmocka.h>
 
 #include "bpf_harness.h"
+#include "ctmodel.h"
 #include "interp.h"
+#include "polrt.h"
 #include "ir.h"
 #include "polc.h"
 
@@ -334,11 +336,111 @@ static void test_interpreter_and_kernel_agree(void **state)
 	assert_true(by_reason > 0);
 }
 
+/*
+ * Tracked policies: random sequences of packets both ways over a few
+ * tuples (so that flows open, answer, close and reopen), the policy's
+ * program for arriving ones and its companion for leaving ones, against
+ * the interpreter's conntrack model (compiler/ctmodel.c).
+ */
+static void seq_frame(struct pkt *k, bool *out)
+{
+	static const char *const inside[] = { "192.0.2.10", "192.0.2.11" };
+	static const char *const outside[] = { "203.0.113.5", "198.51.100.7" };
+	static const uint16_t sports[] = { 40000, 40001 }, dports[] = { 80, 53, 22 };
+	static const uint8_t flags[] = { PKT_TCP_SYN, PKT_TCP_SYN | PKT_TCP_ACK, PKT_TCP_ACK,
+					 PKT_TCP_ACK | PKT_TCP_PSH, PKT_TCP_FIN | PKT_TCP_ACK,
+					 PKT_TCP_RST, PKT_TCP_SYN | PKT_TCP_ACK };
+	const char *in = PICK(inside), *ex = PICK(outside);
+	uint16_t ep = PICK(sports), ip_port = PICK(dports);
+	unsigned kind = rnd(8);
+
+	*out = rnd(3) == 0;
+	/* the outside end's address and port, the inside end's */
+	const char *src = *out ? in : ex, *dst = *out ? ex : in;
+	uint16_t sp = *out ? ip_port : ep, dp = *out ? ep : ip_port;
+	if (rnd(4) == 0) { /* the inside end opens: it is the client */
+		sp = *out ? ep : ip_port;
+		dp = *out ? ip_port : ep;
+	}
+	if (kind < 5)
+		pkt_tcp4(k, src, dst, sp, dp, PICK(flags), rnd(2) ? 0 : 20);
+	else if (kind < 7)
+		pkt_udp4(k, src, dst, sp, dp, 8);
+	else
+		pkt_icmp4(k, src, dst, rnd(2) ? 8 : 0, 0, 8);
+}
+
+static void test_tracked_sequences_agree(void **state)
+{
+	(void)state;
+	const unsigned long rounds = env_or("DIFF_TRACK_ROUNDS", 12);
+	const unsigned long frames = env_or("DIFF_TRACK_FRAMES", 600);
+	unsigned long checked = 0, established = 0, leaving = 0;
+	struct polc_ct_model *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	for (unsigned long round = 0; round < rounds; round++) {
+		rng = (env_or("DIFF_SEED", 20261202) + 1000 + round) * 0x9e3779b97f4a7c15ull | 1;
+		bool tc = rnd(3) == 0;
+		char src[512];
+		snprintf(src, sizeof(src),
+			 "policy diff {\n    attach %s\n    default %s\n    track size 1024\n"
+			 "    pass tcp to port 80\n    %s udp to port 53\n    pass icmp type echo-request\n"
+			 "    %s tcp from 198.51.100.0/24\n}\n",
+			 tc ? "tc ingress" : "xdp", rnd(2) ? "drop" : "pass", rnd(2) ? "pass" : "drop",
+			 rnd(2) ? "pass" : "drop");
+		static const char *const warnings[] = { "no-shadow", "no-redundant", NULL };
+		struct harness_opts o = { .warnings = warnings, .name = "track.pol" };
+		struct harness_obj *obj = harness_compile_opts(src, &o);
+		if (!obj)
+			fail_msg("the tracked policy did not compile or load:\n%s", src);
+		const struct ir_policy *pol = harness_ir_policy(obj, "diff");
+		struct harness_prog *prog = harness_prog_ok(obj, "diff");
+		polc_ct_model_reset(m);
+
+		for (unsigned long f = 0; f < frames; f++) {
+			struct pkt k;
+			bool out, est = false;
+			struct polc_decision d;
+			struct polrt_decision kd;
+
+			seq_frame(&k, &out);
+			if (out) {
+				polc_ct_model_out(m, k.data, k.len);
+				assert_int_equal(polrt_loaded_run_companion(prog->loaded, k.data, k.len, &kd), 0);
+				leaving++;
+				continue;
+			}
+			polc_ct_model_in(m, pol, k.data, k.len, &d, &est);
+			int err = polrt_loaded_run(prog->loaded, k.data, k.len, &kd);
+			uint32_t rule = est ? 0 : d.rule;
+			if (err || kd.verdict != d.verdict || kd.rule != rule || kd.established != est) {
+				fprintf(stderr, "round %lu, packet %lu: the interpreter says %s rule %u%s, the "
+					"kernel %s rule %u%s (error %d)\n--- policy ---\n%s",
+					round, f, d.verdict == POLC_VERDICT_PASS ? "pass" : "drop", rule,
+					est ? " established" : "", kd.verdict == POLC_VERDICT_PASS ? "pass" : "drop",
+					kd.rule, kd.established ? " established" : "", err, src);
+				hexdump(&k);
+				fail_msg("the interpreter's conntrack and the kernel's disagree");
+			}
+			checked++;
+			established += est;
+		}
+		harness_free(obj);
+	}
+	free(m);
+	printf("test_differential: tracked: %lu policies, %lu arriving packets (%lu of known flows), "
+	       "%lu leaving\n",
+	       rounds, checked, established, leaving);
+	assert_true(established > checked / 20);
+}
+
 int main(void)
 {
 	harness_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interpreter_and_kernel_agree),
+		cmocka_unit_test(test_tracked_sequences_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,16 +225,17 @@ static void test_syntax_errors_in_tests(void **state)
 
 /* A kernel that agrees with the interpreter, but for frames of 60 bytes
  * through rule 1, which it says rule 2 decided. */
-static int fake_run(void *ctx, const char *policy, const void *frame, size_t len,
+static int fake_run(void *ctx, const char *policy, bool leaving, const void *frame, size_t len,
 		    struct polc_seen *out)
 {
+	assert_false(leaving);
 	const struct polc_unit *u = ctx;
 	const struct ir_unit *ir = polc_unit_ir(u);
 	struct polc_decision d;
 
 	assert_string_equal(policy, ir->policies[0].name);
 	polc_interp_run(&ir->policies[0], frame, len, &d, NULL);
-	*out = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason };
+	*out = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason, false };
 	if (d.rule == 1 && len == 60)
 		out->rule = 2;
 	if (len == 41)
@@ -336,6 +337,46 @@ static void test_run_interpreter_and_kernel(void **state)
 	free(xml);
 }
 
+/* ---- tracked policies: sequences in the interpreter's conntrack --------- */
+
+static void test_tracked_sequences(void **state)
+{
+	int rc;
+	_cleanup_unit_ struct polc_unit *u = t_front(
+		"policy node {\n    attach xdp\n    default drop\n    track\n"
+		"    pass tcp to port 80 label web\n}\n"
+		"test \"handshake\" {\n"
+		"    expect pass \"tcp 203.0.113.5:1000 -> 192.0.2.10:80 syn\" by rule web\n"
+		"    expect pass \"out tcp 192.0.2.10:80 -> 203.0.113.5:1000 syn ack\"\n"
+		"    expect pass \"tcp 203.0.113.5:1000 -> 192.0.2.10:80 ack\" by established\n"
+		"    expect pass \"tcp 203.0.113.5:1000 -> 192.0.2.10:80 rst\" by established\n"
+		"}\n"
+		"test \"each test starts with no flows\" {\n"
+		"    expect drop \"tcp 192.0.2.9:443 -> 192.0.2.10:5000 ack\" by default\n"
+		"    expect pass \"out tcp 192.0.2.10:5000 -> 192.0.2.9:443 syn\"\n"
+		"    expect pass \"tcp 192.0.2.9:443 -> 192.0.2.10:5000 syn ack\" by established\n"
+		"}\n"
+		"test \"an ACK its flow's state does not admit goes to the rules\" {\n"
+		"    expect pass \"tcp 203.0.113.5:1001 -> 192.0.2.10:80 syn\" by rule web\n"
+		"    expect pass \"tcp 203.0.113.5:1001 -> 192.0.2.10:80 ack\" by rule web\n"
+		"    expect drop \"tcp 192.0.2.10:80 -> 203.0.113.5:1001 ack\" by default\n"
+		"}\n"
+		"test \"fails\" {\n"
+		"    expect pass \"tcp 192.0.2.9:443 -> 192.0.2.10:5000 syn ack\" by established\n"
+		"}\n",
+		&rc);
+	struct polc_test_report r;
+
+	t_expect_clean(u);
+	assert_int_equal(polc_test_run(u, NULL, &r), 0);
+	for (size_t i = 0; i < 3; i++)
+		if (r.tests[i].status != POLC_TEST_PASS)
+			fail_msg("test %zu: %s", i, r.tests[i].expects[0].why);
+	assert_int_equal(r.tests[3].status, POLC_TEST_FAIL);
+	assert_string_equal(r.tests[3].expects[0].why,
+			    "expected pass by established (a tracked flow), got drop by default");
+}
+
 /* ---- explain ------------------------------------------------------------ */
 
 static void test_explain(void **state)
@@ -379,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_check_errors),
 		cmocka_unit_test(test_syntax_errors_in_tests),
 		cmocka_unit_test(test_run_interpreter_and_kernel),
+		cmocka_unit_test(test_tracked_sequences),
 		cmocka_unit_test(test_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
