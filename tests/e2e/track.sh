@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 make_pair
 listen "$NS_A" 8080 4    # a server outside, that B connects to
+listen "$NS_A" 8080 6
 listen "$NS_B" 80 4      # B's own service
 listen "$NS_B" 8080 4    # open on B, but not admitted by the policy
 
@@ -22,6 +23,7 @@ policy node {
     default drop
     track size 4096
     pass tcp to port 80 label web
+    pass icmpv6 type { neighbor-solicitation, neighbor-advertisement }
 }
 POL
     step "tracked policy on $hook"
@@ -35,6 +37,8 @@ POL
     expect_tcp connected "$NS_A" $B4 80         # admitted by a rule
     expect_tcp dropped "$NS_A" $B4 8080         # open, but no rule admits it
     expect_tcp connected "$NS_B" $A4 8080       # B opens it: the replies are a tracked flow
+    expect_tcp connected "$NS_B" $A6 8080       # the same over IPv6
+    expect_tcp dropped "$NS_A" $B6 8080
     expect_ping ok "$NS_B" $A4                  # B's echo requests: the replies pass
     expect_ping dropped "$NS_A" $B4             # no rule for A's
 
