@@ -146,8 +146,12 @@ int polc_explain(struct polc_unit *u, const char *policy, const char *text, FILE
 	uint8_t frame[2048];
 	size_t len;
 	if (polc_packet_parse(text, strlen(text), &pk, &perr) != 0) {
-		fprintf(err, "polc: explain: in the packet: %s\n  %s\n  %*s^\n", perr.msg, text,
-			(int)perr.at, "");
+		/* the packet, or 100 characters of it around the error */
+		size_t n = strlen(text), from = perr.at > 50 ? perr.at - 50 : 0;
+		int show = n - from > 100 ? 100 : (int)(n - from);
+		fprintf(err, "polc: explain: in the packet: %.160s\n  %s%.*s%s\n  %*s^\n", perr.msg,
+			from ? "..." : "", show, text + from, from + (size_t)show < n ? "..." : "",
+			(int)(perr.at - from + (from ? 3 : 0)), "");
 		return POLC_EUSAGE;
 	}
 	if (polc_packet_frame(&pk, frame, sizeof(frame), &len) != 0) {
