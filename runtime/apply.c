@@ -216,8 +216,12 @@ static int load_and_pin(struct apply_ctx *c)
 	err = err ?: pin_map(c, l, polrt_meta_str(m, c->policy->reasons_map_str), PIN_REASONS);
 	err = err ?: pin_sets(c, l);
 	/* the conntrack table, for polctl and the next apply */
-	if (!err && c->companion)
+	if (!err && c->companion) {
+		char cfg[sizeof(ct) + 8];
+		snprintf(cfg, sizeof(cfg), "%s_cfg", ct);
 		err = pin_map(c, l, ct, PIN_CT);
+		err = err ?: pin_map(c, l, cfg, PIN_CT_CFG);
+	}
 	if (!err) {
 		err = pins_path(c->new_dir, PIN_PROG, path, sizeof(path));
 		if (!err && bpf_obj_pin(polrt_loaded_prog_fd(l), path) < 0)

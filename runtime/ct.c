@@ -6,11 +6,14 @@
  *
  * Each flow is two entries (polc_ct.h): the forward one, keyed by the tuple
  * that opened it, and the reply one.  A flow is listed once, from its
- * forward entry, with the reply entry's counters.  Ages are against
- * CLOCK_MONOTONIC_COARSE, the datapath's clock (bpf_ktime_get_coarse_ns()).
+ * forward entry, with the reply entry's counters.  Ages are against the
+ * datapath's clock: jiffies times the tick (polrt_load() configures it;
+ * the kernel's jiffies read from /proc/timer_list), else the coarse
+ * monotonic clock.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,15 +21,50 @@
 
 #include "rt.h"
 
-static uint64_t coarse_now(void)
+/* The kernel's jiffies, from /proc/timer_list; 0 when it cannot be read. */
+static uint64_t jiffies_now(void)
 {
-	struct timespec ts;
+	FILE *f = fopen("/proc/timer_list", "r");
+	char line[256];
+	unsigned long long j = 0;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "jiffies: %llu", &j) == 1)
+			break;
+	fclose(f);
+	return j;
 }
 
-static int open_table(struct polrt *rt, const char *instance, uint32_t *size)
+/*
+ * The datapath's conntrack clock now (polc_ct.h, polc_ct_clock()): jiffies
+ * times the tick when the instance's config says so, else the coarse
+ * monotonic clock; plus the configured offset.
+ */
+static uint64_t ct_now(const char *dir)
+{
+	char path[PATH_MAX];
+	struct polc_ct_config cfg = { 0 };
+	uint32_t zero = 0;
+	struct timespec ts;
+
+	if (pins_path(dir, PIN_CT_CFG, path, sizeof(path)) == 0) {
+		int fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			if (bpf_map_lookup_elem(fd, &zero, &cfg) < 0)
+				memset(&cfg, 0, sizeof(cfg));
+			close(fd);
+		}
+	}
+	uint64_t j = cfg.jiffy_ns ? jiffies_now() : 0;
+	if (j)
+		return j * cfg.jiffy_ns + cfg.clock_offset_ns;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + cfg.clock_offset_ns;
+}
+
+static int open_table(struct polrt *rt, const char *instance, uint32_t *size, uint64_t *now)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct bpf_map_info info = { 0 };
@@ -51,6 +89,7 @@ static int open_table(struct polrt *rt, const char *instance, uint32_t *size)
 		return rt_err(rt, EPROTO, "%s is not a conntrack table of this polctl's layout", path);
 	}
 	*size = info.max_entries;
+	*now = ct_now(dir);
 	return fd;
 }
 
@@ -97,12 +136,12 @@ int polrt_ct_list(struct polrt *rt, const char *instance, struct polrt_ct_table 
 {
 	struct polc_ct_key key, next;
 	struct polc_ct_entry e;
-	uint64_t now = coarse_now();
+	uint64_t now;
 	size_t cap = 0;
 	int err = 0;
 
 	memset(t, 0, sizeof(*t));
-	int fd = open_table(rt, instance, &t->size);
+	int fd = open_table(rt, instance, &t->size, &now);
 	if (fd < 0)
 		return fd;
 	void *prev = NULL;
@@ -162,8 +201,8 @@ int polrt_ct_gc(struct polrt *rt, const char *instance, uint32_t *removed)
 	struct polc_ct_key key, next, *prev = NULL;
 	struct polc_ct_entry e;
 	uint32_t size;
-	uint64_t now = coarse_now();
-	int fd = open_table(rt, instance, &size);
+	uint64_t now;
+	int fd = open_table(rt, instance, &size, &now);
 
 	*removed = 0;
 	if (fd < 0)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rt.h"
 #include "util.h"
@@ -160,6 +161,34 @@ static int map_fd(struct load_ctx *c, struct bpf_object *obj, const char *name)
 }
 
 /* Fill what the program reads: classifier arrays and tries, set tries. */
+/*
+ * A tracked policy's conntrack clock: jiffies times the tick (the verifier
+ * inlines bpf_jiffies64(); the clock helper costs more than the table
+ * lookup, bench/RESULTS.md).  The tick is CLOCK_MONOTONIC_COARSE's
+ * resolution, one jiffy.  polctl ct reads the same clock back (ct.c).
+ */
+static int set_ct_clock(struct load_ctx *c, struct bpf_object *obj)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	char name[256];
+	struct timespec res;
+	struct polc_ct_config cfg = { 0 };
+	uint32_t zero = 0;
+
+	if (c->policy->n_progs < 2)
+		return 0;
+	snprintf(name, sizeof(name), "%s_ct_cfg",
+		 polrt_meta_str(m, m->progs[c->policy->first_prog].name_str));
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	if (!map)
+		return rt_err(c->rt, ENOENT, "%s: map %s is missing", c->a->name, name);
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0)
+		cfg.jiffy_ns = (uint64_t)res.tv_nsec;
+	if (bpf_map_update_elem(bpf_map__fd(map), &zero, &cfg, 0) < 0)
+		return rt_err(c->rt, errno, "cannot configure %s: %s", name, strerror(errno));
+	return 0;
+}
+
 static int fill_maps(struct load_ctx *c, struct bpf_object *obj)
 {
 	const struct polrt_meta *m = &c->a->meta;
@@ -261,6 +290,7 @@ int polrt_load_reusing(struct polrt *rt, const struct polrt_artifact *a, const c
 			report_refusal(&c, err, log ? log : "");
 	}
 	err = err ?: fill_maps(&c, obj);
+	err = err ?: set_ct_clock(&c, obj);
 	if (err) {
 		bpf_object__close(obj);
 		return err;

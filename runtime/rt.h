@@ -69,6 +69,7 @@ struct polrt_state {
  * the conntrack table */
 #define PIN_TRACK "track"
 #define PIN_CT "ct"
+#define PIN_CT_CFG "ct_cfg"
 
 /* apply.c: a tracked instance's companion state (dir/track/state), or -ENOENT */
 int rt_companion_state(struct polrt *rt, const char *dir, struct polrt_state *st);
