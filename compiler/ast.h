@@ -17,6 +17,7 @@
 
 struct ir_rule;
 struct ir_set;
+struct polc_packet;
 
 enum ast_value_kind {
 	AV_IPV4,   /* 192.0.2.1 or 192.0.2.0/24 */
@@ -164,6 +165,7 @@ struct ast_expect {
 	uint64_t by_line;    /* AST_BY_LINE */
 	struct polc_loc by_loc;
 	/* checktest.c: */
+	struct polc_packet *pk; /* the packet, parsed (NULL: it does not parse) */
 	uint32_t rule;       /* the rule "by" names (AST_BY_RULE, AST_BY_LINE) */
 	unsigned reason;     /* enum polc_reason, AST_BY_REASON */
 };

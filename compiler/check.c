@@ -1165,28 +1165,16 @@ static bool set_type(struct check_ctx *c, const struct ast_set *s, struct ir_set
 	return true;
 }
 
-static int prefix_order(const void *pa, const void *pb)
-{
-	const struct ir_prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	for (int i = 0; i < 4; i++)
-		if (a->w[i] != b->w[i])
-			return a->w[i] < b->w[i] ? -1 : 1;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
 /* Exact duplicates go; nothing else is merged: the elements are what
  * polctl set add/del work on. */
 static void unique_prefixes(struct ir_set *s)
 {
 	if (s->n_prefixes < 2)
 		return;
-	qsort(s->prefixes, s->n_prefixes, sizeof(*s->prefixes), prefix_order);
+	qsort(s->prefixes, s->n_prefixes, sizeof(*s->prefixes), ir_prefix_cmp);
 	size_t kept = 1;
 	for (size_t i = 1; i < s->n_prefixes; i++)
-		if (prefix_order(&s->prefixes[i], &s->prefixes[kept - 1]) != 0)
+		if (ir_prefix_cmp(&s->prefixes[i], &s->prefixes[kept - 1]) != 0)
 			s->prefixes[kept++] = s->prefixes[i];
 	s->n_prefixes = kept;
 }

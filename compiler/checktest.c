@@ -211,29 +211,29 @@ int polc_check_tests(struct polc_unit *u)
 			polc_error(&u->diags, t->name_loc,
 				   "test \"%s\" expects nothing: add 'expect pass|drop \"PACKET\"'",
 				   t->name);
+		bool tracked = t->ir_policy != SIZE_MAX && u->ir.policies[t->ir_policy].track;
 		for (size_t k = 0; k < t->expects.n; k++) {
 			struct ast_expect *e = t->expects.v[k];
-			struct polc_packet pk;
+			struct polc_packet *pk = arena_alloc(u->arena, sizeof(*pk));
 			struct polc_packet_error err;
 
-			if (polc_packet_parse(e->packet, strlen(e->packet), &pk, &err) != 0) {
+			if (polc_packet_parse(e->packet, strlen(e->packet), pk, &err) != 0) {
 				struct polc_diag *d = polc_error(&u->diags, packet_at(e, err.at),
 								 "in the packet: %s", err.msg);
 				polc_diag_hint(&u->diags, d, "a packet reads like "
 							  "\"tcp 192.0.2.1:40000 -> 192.0.2.2:80 syn\"");
-			}
-			else if (pk.out && e->by != AST_BY_NONE && t->ir_policy != SIZE_MAX &&
-				 u->ir.policies[t->ir_policy].track) {
+				pk = NULL;
+			} else if (tracked && pk->out && e->by != AST_BY_NONE) {
 				struct polc_diag *d = polc_error(&u->diags, e->by_loc,
 								 "an 'out' packet of a tracked policy goes "
 								 "through its companion program, which only "
 								 "records it: nothing but the verdict to expect");
 				polc_diag_hint(&u->diags, d, "write: expect pass \"out ...\"");
-			} else if (pk.out && e->verdict != AST_PASS && t->ir_policy != SIZE_MAX &&
-				   u->ir.policies[t->ir_policy].track) {
+			} else if (tracked && pk->out && e->verdict != AST_PASS) {
 				polc_error(&u->diags, e->loc, "an 'out' packet of a tracked policy always "
 							      "passes (the companion program never drops)");
 			}
+			e->pk = pk;
 			if (t->ir_policy != SIZE_MAX)
 				check_by(u, &u->ir.policies[t->ir_policy], e);
 		}

@@ -34,6 +34,18 @@ static uint32_t word_mask(unsigned len, unsigned word)
 	return ~0u << (32 - (len - start));
 }
 
+int ir_prefix_cmp(const void *pa, const void *pb)
+{
+	const struct ir_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	for (int i = 0; i < 4; i++)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
 bool ir_prefix_contains(const struct ir_prefix *p, enum ir_family f,
 			const uint32_t addr[4])
 {

@@ -258,6 +258,9 @@ struct ir_packet {
 	bool frag;        /* a fragment, first or later */
 };
 
+/* qsort order of prefixes: family, address, then length (a covering prefix
+ * before what it covers). */
+int ir_prefix_cmp(const void *a, const void *b);
 bool ir_prefix_contains(const struct ir_prefix *p, enum ir_family f,
 			const uint32_t addr[4]);
 /* Is the address (of family f) or port a member of the set? */

@@ -12,25 +12,13 @@
 #include "strbuf.h"
 #include "unit.h"
 
-static int prefix_cmp(const void *pa, const void *pb)
-{
-	const struct ir_prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	for (int i = 0; i < 4; i++)
-		if (a->w[i] != b->w[i])
-			return a->w[i] < b->w[i] ? -1 : 1;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
 /* Sort, then drop every prefix covered by one kept before it: in address
  * order a covering prefix always comes first. */
 static void normalise_addrs(struct ir_addrset *s)
 {
 	if (s->any || s->n < 2)
 		return;
-	qsort(s->v, s->n, sizeof(*s->v), prefix_cmp);
+	qsort(s->v, s->n, sizeof(*s->v), ir_prefix_cmp);
 	size_t kept = 1;
 	for (size_t i = 1; i < s->n; i++) {
 		const struct ir_prefix *last = &s->v[kept - 1];

@@ -64,8 +64,8 @@ static int attach_companion(struct apply_ctx *c, struct polrt_loaded *l)
 
 	if (fd < 0)
 		return rt_err(c->rt, ENOENT, "%s: the companion program did not load", c->a->name);
-	/* the device, as the policy's state has it by now */
-	enum polc_hook hook = (enum polc_hook)c->comp.hook;
+	/* the policy's state, on the companion's hook */
+	uint32_t hook = c->comp.hook;
 	c->comp = c->st;
 	c->comp.hook = hook;
 	c->comp.xdp_flags = 0;
@@ -296,10 +296,10 @@ int polrt_apply(struct polrt *rt, const struct polrt_artifact *a,
 	snprintf(st->artifact, sizeof(st->artifact), "%s", a->name);
 	memcpy(st->artifact_sha256, a->sha256, sizeof(st->artifact_sha256));
 	if (c.policy->n_progs == 2) {
+		/* the rest of its state is the policy's, once the device is known
+		 * (attach_companion()) */
 		c.companion = true;
-		c.comp = *st;
 		c.comp.hook = m->progs[c.policy->first_prog + 1].hook;
-		c.comp.xdp_flags = 0;
 		if (c.comp.hook == st->hook || c.comp.hook == POLC_HOOK_XDP)
 			return rt_err(rt, EINVAL, "policy %s: its companion program runs on %s, "
 						  "which it cannot",

@@ -714,87 +714,88 @@ static void ct_flow_json(struct json_writer *w, const struct polrt_ct_flow *f)
 	json_object_end(w);
 }
 
+/* One instance's expired flows removed; -ENOENT when it does not track. */
+static int ct_gc_one(struct polrt *rt, const char *name, struct json_writer *w)
+{
+	uint32_t removed;
+	int err = polrt_ct_gc(rt, name, &removed);
+
+	if (err)
+		return err;
+	if (w) {
+		json_object_begin(w);
+		json_kv_string(w, "instance", name);
+		json_kv_uint(w, "removed", removed);
+		json_object_end(w);
+	} else {
+		printf("%s: removed %u expired entr%s\n", name, removed, removed == 1 ? "y" : "ies");
+	}
+	return 0;
+}
+
+/* One instance's flows listed; -ENOENT when it does not track. */
+static int ct_list_one(struct polrt *rt, const char *name, struct json_writer *w)
+{
+	struct polrt_ct_table t;
+	int err = polrt_ct_list(rt, name, &t);
+
+	if (err)
+		return err;
+	if (w) {
+		json_object_begin(w);
+		json_kv_string(w, "instance", name);
+		json_kv_uint(w, "entries", t.entries);
+		json_kv_uint(w, "size", t.size);
+		json_kv_uint(w, "expired", t.expired);
+		json_key(w, "flows");
+		json_array_begin(w);
+		for (size_t j = 0; j < t.n; j++)
+			ct_flow_json(w, &t.flows[j]);
+		json_array_end(w);
+		json_object_end(w);
+	} else {
+		printf("%s: %zu flow%s, %u of %u entries (%.1f%%), %u expired\n", name, t.n,
+		       t.n == 1 ? "" : "s", t.entries, t.size,
+		       t.size ? 100.0 * t.entries / t.size : 0.0, t.expired);
+		for (size_t j = 0; j < t.n; j++)
+			ct_flow_text(&t.flows[j]);
+	}
+	polrt_ct_table_release(&t);
+	return 0;
+}
+
+/* polctl ct [gc] [INSTANCE]: without a name, the instances that track. */
 static int cmd_ct(struct polrt *rt, const struct cli *c)
 {
 	bool gc = c->n_args >= 1 && strcmp(c->args[0], "gc") == 0;
-	int first = gc ? 1 : 0;
+	struct cli sub = *c;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, shown = 0;
 	struct json_writer w;
-	int rc = 0;
 
-	if (c->n_args - first > 1)
-		return usage_error("ct takes at most one instance name");
-	bool named = c->n_args - first == 1;
-	if (named) {
-		names = calloc(1, sizeof(char *));
-		if (!names || !(names[0] = strdup(c->args[first])))
-			return EXIT_FAIL;
-		n = 1;
-	} else if (polrt_instances(rt, &names, &n)) {
-		return EXIT_FAIL;
-	}
+	sub.args += gc;
+	sub.n_args -= gc;
+	int rc = selected(rt, &sub, &names, &n);
+	if (rc)
+		return rc;
 	if (c->json) {
 		json_init(&w, stdout, c->pretty);
 		json_array_begin(&w);
 	}
-	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (gc) {
-			uint32_t removed;
-			int err = polrt_ct_gc(rt, names[i], &removed);
-			if (err == -ENOENT && !named)
-				continue;
-			if (err) {
-				rc = EXIT_FAIL;
-				continue;
-			}
-			shown++;
-			if (c->json) {
-				json_object_begin(&w);
-				json_kv_string(&w, "instance", names[i]);
-				json_kv_uint(&w, "removed", removed);
-				json_object_end(&w);
-			} else {
-				printf("%s: removed %u expired entr%s\n", names[i], removed,
-				       removed == 1 ? "y" : "ies");
-			}
-			continue;
-		}
-		struct polrt_ct_table t;
-		int err = polrt_ct_list(rt, names[i], &t);
-		if (err == -ENOENT && !named)
-			continue;
-		if (err) {
+		struct json_writer *jw = c->json ? &w : NULL;
+		int err = gc ? ct_gc_one(rt, names[i], jw) : ct_list_one(rt, names[i], jw);
+		if (err == -ENOENT && sub.n_args == 0)
+			continue; /* an untracked instance, not asked for by name */
+		if (err)
 			rc = EXIT_FAIL;
-			continue;
-		}
-		shown++;
-		if (c->json) {
-			json_object_begin(&w);
-			json_kv_string(&w, "instance", names[i]);
-			json_kv_uint(&w, "entries", t.entries);
-			json_kv_uint(&w, "size", t.size);
-			json_kv_uint(&w, "expired", t.expired);
-			json_key(&w, "flows");
-			json_array_begin(&w);
-			for (size_t j = 0; j < t.n; j++)
-				ct_flow_json(&w, &t.flows[j]);
-			json_array_end(&w);
-			json_object_end(&w);
-		} else {
-			printf("%s: %zu flow%s, %u of %u entries (%.1f%%), %u expired\n", names[i], t.n,
-			       t.n == 1 ? "" : "s", t.entries, t.size,
-			       t.size ? 100.0 * t.entries / t.size : 0.0, t.expired);
-			for (size_t j = 0; j < t.n; j++)
-				ct_flow_text(&t.flows[j]);
-		}
-		polrt_ct_table_release(&t);
+		else
+			shown++;
 	}
 	if (c->json) {
 		json_array_end(&w);
 		json_finish(&w);
-	} else if (!shown && !named && rc == 0) {
+	} else if (!shown && sub.n_args == 0 && rc == 0) {
 		printf("no applied policy tracks connections\n");
 	}
 	polrt_names_free(names, n);
