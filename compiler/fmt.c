@@ -1079,6 +1079,26 @@ int polc_format_mem(struct polc_unit *u, char **text, size_t *len)
 	for (size_t l = 0; l < f.n_src_lines; l++)
 		moved |= f.rule_line[l] && f.rule_line[l] != l;
 	if (by_line && moved && pass == 0) {
+		/* a line that starts no rule has nowhere to go: formatting would
+		 * make it name whatever lands there */
+		int lost = 0;
+		for (size_t i = 0; i < a->tests.n; i++) {
+			for (size_t j = 0; j < a->tests.v[i]->expects.n; j++) {
+				const struct ast_expect *e = a->tests.v[i]->expects.v[j];
+				if (e->by != AST_BY_LINE ||
+				    (e->by_line < f.n_src_lines && f.rule_line[e->by_line]))
+					continue;
+				struct polc_diag *d = polc_error(&u->diags, e->by_loc,
+								 "no rule starts on line %llu, and "
+								 "formatting moves the rules",
+								 (unsigned long long)e->by_line);
+				polc_diag_hint(&u->diags, d, "name the rule by its label (by rule "
+							  "NAME), or fix the line, then format");
+				lost++;
+			}
+		}
+		if (lost)
+			return POLC_EPOLICY;
 		map = f.rule_line;
 		continue;
 	}
