@@ -74,7 +74,7 @@ struct polc_counter {
 
 #define POLC_META_SECTION ".polc.meta"
 #define POLC_META_MAGIC 0x4d4c4f50u /* "POLM" read as little-endian bytes */
-#define POLC_META_VERSION 2
+#define POLC_META_VERSION 3
 
 /*
  * Bulk contents the metadata refers to by offset: set elements, classifier
@@ -122,6 +122,9 @@ struct polc_meta_header {
 	__u32 inits_off;    /* struct polc_meta_init[n_inits] */
 	__u32 data_size;    /* bytes of the ".polc.data" section (0: none) */
 	__u32 reserved2;    /* must be 0 */
+
+	__u32 n_nats;
+	__u32 nats_off;     /* struct polc_meta_nat[n_nats], per policy */
 };
 
 /* One policy of the source file. */
@@ -140,6 +143,8 @@ struct polc_meta_policy {
 	__u32 n_setrefs;
 	__u32 first_init;      /* maps polctl fills before attaching */
 	__u32 n_inits;
+	__u32 first_nat;       /* its dnat and snat rules: nats[first..+n] */
+	__u32 n_nats;
 };
 
 /* How the compiler chose to classify a policy's packets. */
@@ -252,10 +257,12 @@ struct polc_meta_init {
 #define POLC_MAP_SUFFIX_CT "_ct"              /* LRU_HASH: polc_ct_key -> polc_ct_entry */
 #define POLC_MAP_SUFFIX_CT_CFG "_ct_cfg"      /* ARRAY[1]: struct polc_ct_config */
 #define POLC_MAP_SUFFIX_CT_STATS "_ct_stats"  /* PERCPU_ARRAY[POLC_CT_STAT_COUNT_]: polc_counter */
-#define POLC_MAP_SUFFIX_NAT_SVC "_nat_svc"    /* HASH: polc_nat_svc_key -> polc_nat_svc */
-#define POLC_MAP_SUFFIX_NAT_BACKENDS "_nat_be" /* ARRAY: struct polc_nat_backend */
-#define POLC_MAP_SUFFIX_NAT_MAGLEV "_nat_maglev" /* ARRAY: __u32 backend slot */
-#define POLC_MAP_SUFFIX_NAT_RR "_nat_rr"      /* ARRAY: __u32 round-robin counter per service */
+/* NAT (policies with dnat or snat rules; every map exists, of size >= 1): */
+#define POLC_MAP_SUFFIX_NAT_SVC "_nat_svc"    /* ARRAY[services]: struct polc_nat_svc by service id */
+#define POLC_MAP_SUFFIX_NAT_BACKENDS "_nat_be" /* ARRAY[services * 2 * POLC_NAT_POOL_MAX]: polc_nat_backend */
+#define POLC_MAP_SUFFIX_NAT_MAGLEV "_nat_maglev" /* ARRAY[maglev services * 2 * POLC_NAT_MAGLEV_M]: __u32 slot */
+#define POLC_MAP_SUFFIX_NAT_RR "_nat_rr"      /* ARRAY[services]: __u32 round-robin counter */
+#define POLC_MAP_SUFFIX_NAT_SNAT "_nat_snat"  /* ARRAY[snats * 2]: struct polc_nat_snat, [2 * id + (v6)] */
 
 /* Connection states.  Each entry's timeout is the one of its state. */
 enum polc_ct_state {
@@ -365,7 +372,10 @@ enum polc_ct_stat {
 	POLC_CT_STAT_NAT_EXHAUSTED = 7, /* SNAT found no free port: dropped */
 	POLC_CT_STAT_NAT_NO_BACKEND = 8, /* DNAT to a service with no backend (or none): dropped */
 	POLC_CT_STAT_TRACKED = 9,     /* companion: packets seen (flows it created count in CREATED) */
-	POLC_CT_STAT_COUNT_ = 10,
+	POLC_CT_STAT_NAT_NO_ADDRESS = 10, /* SNAT to an interface without an address of the family: dropped */
+	POLC_CT_STAT_NAT_UNTRACKABLE = 11, /* a dnat/snat rule matched a packet that cannot open a
+					    * flow (TCP without SYN, fragment, ...): dropped */
+	POLC_CT_STAT_COUNT_ = 12,
 };
 
 /* ---- NAT: services, backends, SNAT ---- */
@@ -374,53 +384,85 @@ enum polc_nat_balance {
 	POLC_NAT_BALANCE_RANDOM = 0,      /* bpf_get_prandom_u32() */
 	POLC_NAT_BALANCE_ROUND_ROBIN = 1, /* an atomic counter per service */
 	POLC_NAT_BALANCE_MAGLEV = 2,      /* a Maglev table (common/maglev.h) per service */
+	POLC_NAT_BALANCE_COUNT_ = 3,
 };
 
-/* Key of "<policy>_nat_svc": a virtual address and port. */
-struct polc_nat_svc_key {
-	__u32 addr[4];
-	__u16 port;
-	__u8 proto;
-	__u8 family;
-};
+/* Backend slots a service has per half of its pool (the pool is double
+ * buffered: userspace writes the half the datapath does not use, then
+ * switches the service to it in one update). */
+#define POLC_NAT_POOL_MAX 256
+/* Maglev table size of every maglev service (a prime; common/maglev.h). */
+#define POLC_NAT_MAGLEV_M 65537
 
 /*
- * A service.  Its backends are slots [first, first + count) of the backends
- * map; a Maglev table is elements [maglev_base, maglev_base + maglev_size) of
- * the maglev map, each a backend slot.  To change a pool, userspace writes
- * new backends (and table) where the datapath does not look and then
- * replaces this value in one update: new flows use the new pool, existing
- * flows keep the backend stored in their conntrack entries.
+ * A service: one dnat rule, element <id> of "<policy>_nat_svc".  Its
+ * backends are slots [first, first + count) of the backends map (one half
+ * of [2 * id * POLC_NAT_POOL_MAX, (2 * id + 2) * POLC_NAT_POOL_MAX)); a
+ * maglev service's table is elements [maglev_base, maglev_base +
+ * maglev_size) of the maglev map, each a backend slot.  To change a pool,
+ * userspace writes the other half (backends and table) and then replaces
+ * this value in one update: new flows use the new pool, existing flows keep
+ * the backend stored in their conntrack entries.
  */
 struct polc_nat_svc {
-	__u32 id;          /* index of its round-robin counter */
+	__u32 id;          /* its index: of its round-robin counter too */
 	__u32 first;       /* first backend slot */
-	__u32 count;       /* backends; 0: new flows are dropped */
+	__u32 count;       /* backends; 0: new flows are dropped (NAT_NO_BACKEND) */
 	__u32 maglev_base;
-	__u32 maglev_size; /* a prime (common/maglev.h); 0 unless MAGLEV */
+	__u32 maglev_size; /* POLC_NAT_MAGLEV_M for maglev services, else 0 */
 	__u8 balance;      /* enum polc_nat_balance */
 	__u8 pad[3];
 };
 
 /* A backend (an element of "<policy>_nat_be"). */
 struct polc_nat_backend {
-	__u32 addr[4];
-	__u16 port;
-	__u8 family; /* 4 or 6: the service's family (no NAT46) */
-	__u8 flags;  /* none defined: 0 */
+	__u32 addr[4]; /* host order, like struct polc_ct_key */
+	__u16 port;    /* 0: the packet's own destination port */
+	__u8 family;   /* 4 or 6: a flow of the other family is not translated (dropped) */
+	__u8 flags;    /* none defined: 0 */
 };
 
 /* Most SNAT ports a new flow tries (the natural port, then hashed ones). */
 #define POLC_NAT_SNAT_MAX_PROBES 16
 #define POLC_NAT_SNAT_PROBES_DEFAULT 8
+/* The SNAT port range when the rule gives none. */
+#define POLC_NAT_SNAT_PORT_MIN_DEFAULT 1024
+#define POLC_NAT_SNAT_PORT_MAX_DEFAULT 65535
 
-/* An SNAT rule's translation: the address and the port range it may use. */
+/* An SNAT rule's translation for one family (an element of "<policy>_nat_snat"). */
 struct polc_nat_snat {
-	__u32 addr[4];  /* the address packets leave with */
-	__u16 port_min; /* TCP/UDP source ports and ICMP echo identifiers; */
-	__u16 port_max; /* 0, 0: 1024..65535 */
-	__u8 family;
+	__u32 addr[4];  /* the address packets leave with, host order */
+	__u16 port_min; /* TCP/UDP source ports and ICMP echo identifiers */
+	__u16 port_max;
+	__u8 family;    /* 4 or 6; 0: no address (dropped, NAT_NO_ADDRESS) */
 	__u8 pad[3];
+};
+
+/* ---- NAT in the metadata ---- */
+
+enum polc_nat_kind {
+	POLC_NAT_DNAT = 1,
+	POLC_NAT_SNAT = 2,
+};
+
+#define POLC_NAT_F_IFADDR 0x1 /* snat -> interface: polctl writes the address at apply */
+
+/* One dnat or snat rule of a policy. */
+struct polc_meta_nat {
+	__u32 kind;         /* enum polc_nat_kind */
+	__u32 rule;         /* its rule id in the policy */
+	__u32 index;        /* DNAT: service id; SNAT: elements 2*index (IPv4), +1 (IPv6) */
+	__u32 flags;        /* POLC_NAT_F_* */
+	__u32 balance;      /* DNAT: enum polc_nat_balance */
+	__u32 maglev_slot;  /* DNAT maglev: tables at elements (2*slot + half) * POLC_NAT_MAGLEV_M */
+	__u32 n_backends;   /* DNAT: the pool as compiled (<= POLC_NAT_POOL_MAX) */
+	__u32 backends_off; /* in .polc.data: struct polc_nat_backend[n_backends] */
+	__u32 port_min;     /* SNAT: the port range */
+	__u32 port_max;
+	__u32 family;       /* SNAT to a fixed address: 4 or 6; IFADDR: 0.  DNAT: its pool's
+			     * family, 4 or 6 (polctl nat set refuses the other); 0: unknown */
+	__u32 addr[4];      /* SNAT to a fixed address */
+	__u32 reserved;     /* 0 */
 };
 
 #endif /* POLC_CONTRACT_H */
