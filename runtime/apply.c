@@ -200,6 +200,12 @@ static int load_and_pin(struct apply_ctx *c)
 
 	if (ct_fd >= 0)
 		close(ct_fd);
+	/* snat -> interface: the device's addresses (we are in its namespace) */
+	if (!err) {
+		err = polrt_loaded_nat_ifaddr(c->rt, l, c->st.ifindex);
+		if (err)
+			polrt_loaded_free(&l);
+	}
 	if (err)
 		return err;
 	err = pins_remove_dir(c->new_dir);
@@ -219,8 +225,18 @@ static int load_and_pin(struct apply_ctx *c)
 	if (!err && c->companion) {
 		char cfg[sizeof(ct) + 8];
 		snprintf(cfg, sizeof(cfg), "%s_cfg", ct);
+		char stats[sizeof(ct) + 8];
+		snprintf(stats, sizeof(stats), "%s_stats", ct);
 		err = pin_map(c, l, ct, PIN_CT);
 		err = err ?: pin_map(c, l, cfg, PIN_CT_CFG);
+		err = err ?: pin_map(c, l, stats, PIN_CT_STATS);
+	}
+	/* the NAT maps, for polctl nat */
+	for (int i = 0; i < RT_NAT_MAPS && !err && c->policy->n_nats; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s%s",
+			 polrt_meta_str(m, m->progs[c->policy->first_prog].name_str), rt_nat_suffix(i));
+		err = pin_map(c, l, name, rt_nat_pin(i));
 	}
 	if (!err) {
 		err = pins_path(c->new_dir, PIN_PROG, path, sizeof(path));

@@ -139,6 +139,7 @@ int polrt_artifact_from_mem(struct polrt *rt, const void *data, size_t len,
 		memcpy(a->data_blob, sec, sec_len);
 	a->data_len = sec_len;
 	err = polrt_meta_check_data(&a->meta, a->data_len, why, sizeof(why));
+	err = err ?: polrt_meta_check_backends(&a->meta, a->data_blob, a->data_len, why, sizeof(why));
 	if (err) {
 		rt_err(rt, EINVAL, "%s: invalid polc data: %s", name, why);
 		goto fail;

@@ -26,6 +26,12 @@ struct polrt_loaded {
 	int reasons_fd;
 	int ct_stats_fd; /* a tracked policy's conntrack counters, or -1 */
 	uint32_t n_rules;
+	/* a policy with NAT rules: a copy of its records, its maps (owned by obj) */
+	struct polc_meta_nat *nats;
+	uint32_t n_nats;
+	struct rt_nat_maps nat;
+	char nat_where[160];
+	char nat_prefix[64];
 };
 
 struct load_ctx {
@@ -60,9 +66,13 @@ static bool policy_map(const struct load_ctx *c, const char *name)
 	if (strcmp(name, polrt_meta_str(m, c->policy->rules_map_str)) == 0 ||
 	    strcmp(name, polrt_meta_str(m, c->policy->reasons_map_str)) == 0 || set_map(c, name))
 		return true;
-	/* a tracked policy's conntrack maps: <program>_ct, _ct_cfg, ... */
-	if (c->policy->n_progs > 1) {
-		static const char *const ct[] = { "_ct", "_ct_cfg", "_ct_stats", "_ct_scratch" };
+	/* a tracked policy's conntrack and NAT maps: <program>_ct, _ct_cfg, ... */
+	if (c->policy->n_progs > 1 || c->policy->n_nats) {
+		static const char *const ct[] = {
+			"_ct", "_ct_cfg", "_ct_stats", "_ct_scratch", POLC_MAP_SUFFIX_NAT_SVC,
+			POLC_MAP_SUFFIX_NAT_BACKENDS, POLC_MAP_SUFFIX_NAT_MAGLEV, POLC_MAP_SUFFIX_NAT_RR,
+			POLC_MAP_SUFFIX_NAT_SNAT, "_nat_scratch",
+		};
 		const char *prog = polrt_meta_str(m, m->progs[c->policy->first_prog].name_str);
 		size_t n = strlen(prog);
 		for (size_t i = 0; i < sizeof(ct) / sizeof(ct[0]); i++)
@@ -233,6 +243,61 @@ static int fill_maps(struct load_ctx *c, struct bpf_object *obj)
 	return err;
 }
 
+/* The NAT maps of a policy with dnat or snat rules, filled from the artifact. */
+static int fill_nat(struct load_ctx *c, struct bpf_object *obj, struct polrt_loaded *l)
+{
+	const struct polrt_meta *m = &c->a->meta;
+	const char *prog = polrt_meta_str(m, m->progs[c->policy->first_prog].name_str);
+	struct rt_nat_sizes sz;
+
+	for (int i = 0; i < RT_NAT_MAPS; i++)
+		l->nat.fd[i] = -1;
+	if (!c->policy->n_nats)
+		return 0;
+	snprintf(l->nat_where, sizeof(l->nat_where), "%s: policy %s", c->a->name, c->name);
+	snprintf(l->nat_prefix, sizeof(l->nat_prefix), "%s", prog);
+	l->nat.where = l->nat_where;
+	l->nat.prefix = l->nat_prefix;
+	for (int i = 0; i < RT_NAT_MAPS; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s%s", prog, rt_nat_suffix(i));
+		l->nat.fd[i] = map_fd(c, obj, name);
+		if (l->nat.fd[i] < 0)
+			return l->nat.fd[i];
+	}
+	l->nats = malloc((size_t)c->policy->n_nats * sizeof(*l->nats));
+	if (!l->nats)
+		return -ENOMEM;
+	memcpy(l->nats, &m->nats[c->policy->first_nat], (size_t)c->policy->n_nats * sizeof(*l->nats));
+	l->n_nats = c->policy->n_nats;
+	rt_nat_count(l->nats, l->n_nats, &sz);
+	int err = rt_nat_check_maps(c->rt, &l->nat, &sz);
+	return err ?: rt_nat_fill(c->rt, &l->nat, m, c->policy, c->a->data_blob);
+}
+
+int polrt_loaded_nat_ifaddr(struct polrt *rt, struct polrt_loaded *l, uint32_t ifindex)
+{
+	return l->n_nats ? rt_nat_ifaddr(rt, &l->nat, l->nats, l->n_nats, ifindex) : 0;
+}
+
+int polrt_loaded_nat_set(struct polrt *rt, struct polrt_loaded *l, uint32_t service,
+			 const struct polc_nat_backend *be, uint32_t n, uint32_t *half)
+{
+	uint32_t before, h;
+
+	for (uint32_t i = 0; i < l->n_nats; i++) {
+		const struct polc_meta_nat *nat = &l->nats[i];
+		if (nat->kind != POLC_NAT_DNAT || nat->index != service)
+			continue;
+		int err = rt_nat_check_pool(rt, l->nat_where, &l->nat, nat, be, n);
+		err = err ?: rt_nat_switch(rt, &l->nat, nat, be, n, &before, &h);
+		if (!err && half)
+			*half = h;
+		return err;
+	}
+	return rt_err(rt, ENOENT, "the loaded policy has no service %u", service);
+}
+
 /* Use the map behind fd for the object's map `name` if they are alike
  * (type, key, value, size); 1 when reused, 0 when not, or -errno. */
 static int reuse_map(struct polrt *rt, struct bpf_object *obj, const char *name, int fd)
@@ -291,14 +356,16 @@ int polrt_load_reusing(struct polrt *rt, const struct polrt_artifact *a, const c
 	}
 	err = err ?: fill_maps(&c, obj);
 	err = err ?: set_ct_clock(&c, obj);
+	struct polrt_loaded *l = err ? NULL : calloc(1, sizeof(*l));
+	if (!err && !l)
+		err = -ENOMEM;
+	err = err ?: fill_nat(&c, obj, l);
 	if (err) {
+		if (l)
+			free(l->nats);
+		free(l);
 		bpf_object__close(obj);
 		return err;
-	}
-	struct polrt_loaded *l = calloc(1, sizeof(*l));
-	if (!l) {
-		bpf_object__close(obj);
-		return -ENOMEM;
 	}
 	l->obj = obj;
 	l->prog = prog;
@@ -356,10 +423,11 @@ int polrt_loaded_run_companion(struct polrt_loaded *l, const void *frame, size_t
 	if (!l->companion)
 		return -ENOENT;
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = (uint32_t)len,
-		    .repeat = 1);
+		    .data_out = d->out, .data_size_out = sizeof(d->out), .repeat = 1);
 	if (bpf_prog_test_run_opts(bpf_program__fd(l->companion), &t))
 		return -errno;
 	d->retval = (int)t.retval;
+	d->out_len = t.data_size_out;
 	if (d->retval != -1) /* TC_ACT_UNSPEC: the companion never decides */
 		return -EPROTO;
 	d->verdict = POLC_VERDICT_PASS;
@@ -380,9 +448,10 @@ int polrt_loaded_run(struct polrt_loaded *l, const void *frame, size_t len,
 		err = packets(l->ct_stats_fd, POLC_CT_STAT_ESTABLISHED, &est_before);
 	if (!err) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = (uint32_t)len,
-			    .repeat = 1);
+			    .data_out = d->out, .data_size_out = sizeof(d->out), .repeat = 1);
 		err = bpf_prog_test_run_opts(bpf_program__fd(l->prog), &t) ? -errno : 0;
 		d->retval = (int)t.retval;
+		d->out_len = t.data_size_out;
 	}
 	err = err ?: snapshot(l, after);
 	if (!err) {
@@ -442,6 +511,7 @@ void polrt_loaded_free(struct polrt_loaded **l)
 	if (!*l)
 		return;
 	bpf_object__close((*l)->obj);
+	free((*l)->nats);
 	free(*l);
 	*l = NULL;
 }

@@ -36,6 +36,10 @@ static const char usage_text[] =
 	"  show FILE.o                what an artifact holds (no root needed)\n"
 	"  ct [INSTANCE]              a tracked policy's flows: tuple, state, age, counters\n"
 	"  ct gc [INSTANCE]           remove the flows past their timeout\n"
+	"  nat [INSTANCE]             dnat services (backends in use) and snat rules, NAT drops\n"
+	"  nat set INSTANCE SERVICE [BACKEND...]\n"
+	"                             replace a service's backends (SERVICE: label or rule id;\n"
+	"                             BACKEND: ADDR, ADDR:PORT or [IPV6]:PORT; none: drop new flows)\n"
 	"  set add|del|replace INSTANCE SET [ELEMENT...] [--file F]\n"
 	"                             change a named set while the policy runs\n"
 	"  set list INSTANCE SET      a set's elements and memory\n"
@@ -274,8 +278,35 @@ static void status_text(const struct polrt_status *s, const struct polrt_ct_tabl
 		       ct->size ? 100.0 * ct->entries / ct->size : 0.0, ct->expired);
 }
 
+/* The NAT drop counters, as polctl nat and status name them. */
+static const struct {
+	enum polc_ct_stat stat;
+	const char *text, *json;
+} nat_drops[] = {
+	{ POLC_CT_STAT_NAT_NO_BACKEND, "no-backend", "nat_no_backend" },
+	{ POLC_CT_STAT_NAT_NO_ADDRESS, "no-address", "nat_no_address" },
+	{ POLC_CT_STAT_NAT_EXHAUSTED, "exhausted", "nat_exhausted" },
+	{ POLC_CT_STAT_NAT_UNTRACKABLE, "untrackable", "nat_untrackable" },
+};
+
+static void nat_drops_text(const struct polrt_nat_info *n)
+{
+	printf("  nat drops:");
+	for (size_t i = 0; i < ARRAY_SIZE(nat_drops); i++)
+		printf("%s %s %llu", i ? "," : "", nat_drops[i].text,
+		       (unsigned long long)n->ct_stats[nat_drops[i].stat].packets);
+	printf("\n");
+}
+
+/* The drops in packets, like the rest of conntrack's counters in JSON. */
+static void nat_drops_json(struct json_writer *w, const struct polrt_nat_info *n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nat_drops); i++)
+		json_kv_uint(w, nat_drops[i].json, n->ct_stats[nat_drops[i].stat].packets);
+}
+
 static void status_json(struct json_writer *w, const struct polrt_status *s,
-			const struct polrt_ct_table *ct)
+			const struct polrt_ct_table *ct, const struct polrt_nat_info *nat)
 {
 	char when[32];
 
@@ -308,6 +339,15 @@ static void status_json(struct json_writer *w, const struct polrt_status *s,
 		json_kv_uint(w, "entries", ct->entries);
 		json_kv_uint(w, "size", ct->size);
 		json_kv_uint(w, "expired", ct->expired);
+		json_object_end(w);
+	}
+	if (nat) {
+		json_key(w, "nat");
+		json_object_begin(w);
+		json_kv_uint(w, "services", s->nat_services);
+		json_kv_uint(w, "snat_rules", s->nat_snats);
+		if (nat->have_stats)
+			nat_drops_json(w, nat);
 		json_object_end(w);
 	}
 	json_object_end(w);
@@ -363,6 +403,7 @@ static int for_each_instance(struct polrt *rt, const struct cli *c,
 static int status_one(struct polrt *rt, const char *name, struct json_writer *w)
 {
 	struct polrt_status s;
+	struct polrt_nat_info nat;
 	int err = polrt_status(rt, name, &s);
 
 	if (err)
@@ -370,12 +411,23 @@ static int status_one(struct polrt *rt, const char *name, struct json_writer *w)
 	/* a tracked policy: how full its table is */
 	struct polrt_ct_table ct;
 	bool tracked = s.tracked && polrt_ct_list(rt, name, &ct) == 0;
-	if (w)
-		status_json(w, &s, tracked ? &ct : NULL);
-	else
+	/* NAT rules: their drops (the rest is polctl nat's) */
+	bool has_nat = (s.nat_services || s.nat_snats) && polrt_nat_info(rt, name, &nat) == 0;
+	if (w) {
+		status_json(w, &s, tracked ? &ct : NULL, has_nat ? &nat : NULL);
+	} else {
 		status_text(&s, tracked ? &ct : NULL);
+		if (has_nat) {
+			printf("  nat: %u service%s, %u snat rule%s\n", s.nat_services,
+			       s.nat_services == 1 ? "" : "s", s.nat_snats, s.nat_snats == 1 ? "" : "s");
+			if (nat.have_stats)
+				nat_drops_text(&nat);
+		}
+	}
 	if (tracked)
 		polrt_ct_table_release(&ct);
+	if (has_nat)
+		polrt_nat_info_release(&nat);
 	return 0;
 }
 
@@ -663,20 +715,41 @@ static const char *ct_proto(uint8_t p)
 	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : "ip";
 }
 
-static void ct_flow_text(const struct polrt_ct_flow *f)
+/* A tuple as text: "a:p -> b:q", "[a]:p -> [b]:q" or "a -> b id N" (echo). */
+static void ct_tuple(char *buf, size_t len, const struct polc_ct_key *k, const uint32_t *src,
+		     const uint32_t *dst, uint16_t sport, uint16_t dport)
 {
-	char s[64], d[64], tuple[160];
-	const struct polc_ct_key *k = &f->key;
+	char s[64], d[64];
 	bool ports = k->proto == 6 || k->proto == 17;
 
-	ct_addr(s, sizeof(s), k->family, k->src);
-	ct_addr(d, sizeof(d), k->family, k->dst);
+	ct_addr(s, sizeof(s), k->family, src);
+	ct_addr(d, sizeof(d), k->family, dst);
 	if (ports && k->family == 6)
-		snprintf(tuple, sizeof(tuple), "[%s]:%u -> [%s]:%u", s, k->sport, d, k->dport);
+		snprintf(buf, len, "[%s]:%u -> [%s]:%u", s, sport, d, dport);
 	else if (ports)
-		snprintf(tuple, sizeof(tuple), "%s:%u -> %s:%u", s, k->sport, d, k->dport);
+		snprintf(buf, len, "%s:%u -> %s:%u", s, sport, d, dport);
 	else
-		snprintf(tuple, sizeof(tuple), "%s -> %s id %u", s, d, k->sport);
+		snprintf(buf, len, "%s -> %s id %u", s, d, sport);
+}
+
+/* What created a NAT flow: "dnat", "snat" (or both), from its flags. */
+static const char *ct_nat_kind(const struct polc_ct_entry *e)
+{
+	bool d = e->flags & POLC_CT_F_DNAT, s = e->flags & POLC_CT_F_SNAT;
+
+	if (d && s)
+		return "dnat+snat";
+	if (d || s)
+		return d ? "dnat" : "snat";
+	return e->nat & POLC_CT_NAT_DST ? "dnat" : "snat";
+}
+
+static void ct_flow_text(const struct polrt_ct_flow *f)
+{
+	char tuple[160];
+	const struct polc_ct_key *k = &f->key;
+
+	ct_tuple(tuple, sizeof(tuple), k, k->src, k->dst, k->sport, k->dport);
 	printf("    %-6s %-46s %-12s age %5llus idle %5llus  %s  out %llu pkts  back %llu pkts%s\n",
 	       ct_proto(k->proto), tuple, polrt_ct_state_name(f->fwd.state),
 	       (unsigned long long)(f->age_ns / 1000000000ull),
@@ -686,6 +759,11 @@ static void ct_flow_text(const struct polrt_ct_flow *f)
 	       (unsigned long long)f->fwd.packets,
 	       (unsigned long long)(f->has_rev ? f->rev.packets : 0),
 	       f->expired ? "  (expired)" : "");
+	if (f->fwd.nat) {
+		ct_tuple(tuple, sizeof(tuple), k, f->fwd.xsrc, f->fwd.xdst, f->fwd.xsport,
+			 f->fwd.xdport);
+		printf("           %-46s %s\n", tuple, ct_nat_kind(&f->fwd));
+	}
 }
 
 static void ct_flow_json(struct json_writer *w, const struct polrt_ct_flow *f)
@@ -711,6 +789,18 @@ static void ct_flow_json(struct json_writer *w, const struct polrt_ct_flow *f)
 	json_kv_uint(w, "bytes_out", f->fwd.bytes);
 	json_kv_uint(w, "packets_back", f->has_rev ? f->rev.packets : 0);
 	json_kv_uint(w, "bytes_back", f->has_rev ? f->rev.bytes : 0);
+	if (f->fwd.nat) {
+		/* the tuple forward packets leave with (the contract's names) */
+		ct_addr(s, sizeof(s), k->family, f->fwd.xsrc);
+		ct_addr(d, sizeof(d), k->family, f->fwd.xdst);
+		json_kv_string(w, "nat", ct_nat_kind(&f->fwd));
+		json_kv_string(w, "xsrc", s);
+		json_kv_string(w, "xdst", d);
+		json_kv_uint(w, "xsport", f->fwd.xsport);
+		json_kv_uint(w, "xdport", f->fwd.xdport);
+		if (f->fwd.flags & POLC_CT_F_DNAT)
+			json_kv_uint(w, "backend_slot", f->fwd.backend);
+	}
 	json_object_end(w);
 }
 
@@ -802,6 +892,196 @@ static int cmd_ct(struct polrt *rt, const struct cli *c)
 	return rc;
 }
 
+/* ---- NAT ------------------------------------------------------------------ */
+
+static void nat_addr_text(const struct polc_nat_snat *e, char *buf, size_t len)
+{
+	struct polc_nat_backend b = { .family = e->family };
+
+	memcpy(b.addr, e->addr, sizeof(b.addr));
+	if (e->family)
+		polrt_nat_backend_format(&b, buf, len);
+	else
+		snprintf(buf, len, "none");
+}
+
+static void nat_text(const struct polrt_nat_info *n)
+{
+	const struct polrt_status *st = &n->status;
+	char text[64];
+
+	printf("%s: policy %s on %s%s%s (%s)\n", st->instance, st->policy, st->ifname,
+	       st->netns[0] ? " in netns " : "", st->netns, polrt_hook_name(st->hook));
+	for (size_t i = 0; i < n->n_services; i++) {
+		const struct polrt_nat_service *s = &n->services[i];
+		printf("  service%s%s (rule %u, line %u): %s, %u backend%s, half %u%s\n",
+		       *s->label ? " " : "", s->label, s->rule, s->line,
+		       polrt_nat_balance_name(s->balance), s->count,
+		       s->count == 1 ? "" : "s", s->half, s->count ? "" : " (new flows are dropped)");
+		printf("    %s\n", s->text);
+		for (uint32_t j = 0; j < s->count; j++) {
+			polrt_nat_backend_format(&s->backends[j], text, sizeof(text));
+			printf("    -> %s\n", text);
+		}
+	}
+	for (size_t i = 0; i < n->n_snats; i++) {
+		const struct polrt_nat_snat_rule *s = &n->snats[i];
+		char a4[64], a6[64];
+		nat_addr_text(&s->elem[0], a4, sizeof(a4));
+		nat_addr_text(&s->elem[1], a6, sizeof(a6));
+		printf("  snat%s%s (rule %u, line %u): to %s: IPv4 %s, IPv6 %s, ports %u-%u\n",
+		       *s->label ? " " : "", s->label, s->rule, s->line,
+		       s->ifaddr ? "the interface" : "a fixed address", a4, a6, s->elem[0].port_min,
+		       s->elem[0].port_max);
+		printf("    %s\n", s->text);
+	}
+	if (n->have_stats)
+		nat_drops_text(n);
+}
+
+static void nat_json(struct json_writer *w, const struct polrt_nat_info *n)
+{
+	const struct polrt_status *st = &n->status;
+	char text[64];
+
+	json_object_begin(w);
+	json_kv_string(w, "instance", st->instance);
+	json_kv_string(w, "policy", st->policy);
+	json_kv_string(w, "device", st->ifname);
+	json_kv_string(w, "netns", st->netns);
+	json_kv_string(w, "hook", polrt_hook_name(st->hook));
+	json_key(w, "services");
+	json_array_begin(w);
+	for (size_t i = 0; i < n->n_services; i++) {
+		const struct polrt_nat_service *s = &n->services[i];
+		json_object_begin(w);
+		json_kv_uint(w, "id", s->id);
+		json_kv_uint(w, "rule", s->rule);
+		json_kv_uint(w, "line", s->line);
+		json_kv_string(w, "label", s->label);
+		json_kv_string(w, "source", s->text);
+		json_kv_string(w, "balance", polrt_nat_balance_name(s->balance));
+		json_kv_uint(w, "half", s->half);
+		json_kv_uint(w, "count", s->count);
+		json_key(w, "backends");
+		json_array_begin(w);
+		for (uint32_t j = 0; j < s->count; j++) {
+			struct polc_nat_backend b = s->backends[j];
+			b.port = 0;
+			polrt_nat_backend_format(&b, text, sizeof(text));
+			json_object_begin(w);
+			json_kv_string(w, "address", text);
+			json_kv_uint(w, "port", s->backends[j].port);
+			json_kv_uint(w, "family", s->backends[j].family);
+			json_object_end(w);
+		}
+		json_array_end(w);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_key(w, "snat");
+	json_array_begin(w);
+	for (size_t i = 0; i < n->n_snats; i++) {
+		const struct polrt_nat_snat_rule *s = &n->snats[i];
+		json_object_begin(w);
+		json_kv_uint(w, "id", s->id);
+		json_kv_uint(w, "rule", s->rule);
+		json_kv_uint(w, "line", s->line);
+		json_kv_string(w, "label", s->label);
+		json_kv_string(w, "source", s->text);
+		json_kv_bool(w, "interface", s->ifaddr);
+		for (int f = 0; f < 2; f++) {
+			json_key(w, f ? "ipv6" : "ipv4");
+			if (s->elem[f].family) {
+				nat_addr_text(&s->elem[f], text, sizeof(text));
+				json_string(w, text);
+			} else {
+				json_null(w);
+			}
+		}
+		json_kv_uint(w, "port_min", s->elem[0].port_min);
+		json_kv_uint(w, "port_max", s->elem[0].port_max);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	if (n->have_stats) {
+		json_key(w, "stats");
+		json_object_begin(w);
+		nat_drops_json(w, n);
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
+static int nat_one(struct polrt *rt, const char *name, struct json_writer *w)
+{
+	struct polrt_nat_info n;
+	int err = polrt_nat_info(rt, name, &n);
+
+	if (err)
+		return err;
+	if (w)
+		nat_json(w, &n);
+	else
+		nat_text(&n);
+	polrt_nat_info_release(&n);
+	return 0;
+}
+
+static int cmd_nat_set(struct polrt *rt, const struct cli *c)
+{
+	struct polrt_nat_set_result res;
+
+	if (c->n_args < 3)
+		return usage_error("nat set takes an instance, a service and backends (none: drop "
+				   "new flows)");
+	double t0 = now_ms();
+	if (polrt_nat_set(rt, c->args[1], c->args[2], (const char *const *)c->args + 3,
+			  (size_t)(c->n_args - 3), &res))
+		return EXIT_FAIL;
+	fprintf(stderr, "polctl: %s service %s%s%s%u%s: %u → %u backend%s, half %u, %.1f ms\n",
+		c->args[1], res.label, *res.label ? " (" : "", "rule ", res.rule, *res.label ? ")" : "",
+		res.before, res.after,
+		res.after == 1 ? "" : "s", res.half, now_ms() - t0);
+	return 0;
+}
+
+/* polctl nat [INSTANCE] | nat set ...: without a name, the instances with NAT rules. */
+static int cmd_nat(struct polrt *rt, const struct cli *c)
+{
+	char **names = NULL;
+	size_t n = 0, shown = 0;
+	struct json_writer w;
+
+	if (c->n_args >= 1 && strcmp(c->args[0], "set") == 0)
+		return cmd_nat_set(rt, c);
+	int rc = selected(rt, c, &names, &n);
+	if (rc)
+		return rc;
+	if (c->json) {
+		json_init(&w, stdout, c->pretty);
+		json_array_begin(&w);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct polrt_status st;
+		if (c->n_args == 0 &&
+		    (polrt_status(rt, names[i], &st) || (!st.nat_services && !st.nat_snats)))
+			continue; /* not asked for by name: only the instances with NAT */
+		if (nat_one(rt, names[i], c->json ? &w : NULL))
+			rc = EXIT_FAIL;
+		else
+			shown++;
+	}
+	if (c->json) {
+		json_array_end(&w);
+		json_finish(&w);
+	} else if (!shown && c->n_args == 0 && rc == 0) {
+		printf("no applied policy has dnat or snat rules\n");
+	}
+	polrt_names_free(names, n);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -836,7 +1116,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "apply", cmd_apply },	  { "detach", cmd_detach }, { "status", cmd_status },
 		{ "stats", cmd_stats },	  { "show", cmd_show }, { "set", cmd_set },
-		{ "ct", cmd_ct },
+		{ "ct", cmd_ct },	  { "nat", cmd_nat },
 	};
 	rc = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

@@ -7,6 +7,7 @@
  * before a pointer is formed.  After polrt_meta_parse() succeeds, every
  * string offset in every record is known to name a NUL-terminated string.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #define META_MAX_POLICIES 4096
 #define META_MAX_RULES (16u << 20)
+#define META_MAX_NATS 4096 /* dnat and snat rules of one policy */
 
 static int fail(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -56,6 +58,91 @@ static bool name_ok(const char *s)
 		if (*s <= ' ' || *s > '~' || *s == '/')
 			return false;
 	return true;
+}
+
+/*
+ * A policy's dnat and snat records (its rules' strings are checked already).
+ * They come in rule order; a record's index is its order among the
+ * policy's records of its kind (the service id of a dnat rule), and each
+ * maglev service has a table slot of its own.
+ */
+static int check_nats(const struct polrt_meta *m, const struct polc_meta_policy *p, char *why,
+		      size_t why_len)
+{
+	const char *pol = m->strings + p->name_str;
+	uint32_t n_kind[3] = { 0 }, n_maglev = 0, prev_rule = 0;
+	uint8_t slots[META_MAX_NATS / 8] = { 0 };
+
+	if (p->n_nats > META_MAX_NATS)
+		return fail(why, why_len, "policy %s has %u nat rules, more than %u", pol, p->n_nats,
+			    META_MAX_NATS);
+	for (uint32_t j = 0; j < p->n_nats; j++) {
+		const struct polc_meta_nat *n = &m->nats[p->first_nat + j];
+		if (n->kind == POLC_NAT_DNAT && n->balance == POLC_NAT_BALANCE_MAGLEV)
+			n_maglev++;
+	}
+	for (uint32_t j = 0; j < p->n_nats; j++) {
+		const struct polc_meta_nat *n = &m->nats[p->first_nat + j];
+		bool dnat = n->kind == POLC_NAT_DNAT;
+		if (!dnat && n->kind != POLC_NAT_SNAT)
+			return fail(why, why_len, "policy %s: nat record %u has unknown kind %u", pol, j,
+				    n->kind);
+		const char *what = dnat ? "dnat" : "snat";
+		if (n->rule == 0 || n->rule > p->n_rules)
+			return fail(why, why_len, "policy %s: %s record %u names rule %u of %u", pol,
+				    what, j, n->rule, p->n_rules);
+		if (n->rule <= prev_rule)
+			return fail(why, why_len, "policy %s: nat records are not in rule order (rule %u "
+						  "after rule %u)", pol, n->rule, prev_rule);
+		prev_rule = n->rule;
+		if (n->index != n_kind[n->kind]++)
+			return fail(why, why_len, "policy %s: %s rule %u has index %u, expected %u", pol,
+				    what, n->rule, n->index, n_kind[n->kind] - 1);
+		if (n->reserved || (n->flags & ~(uint32_t)POLC_NAT_F_IFADDR) ||
+		    (dnat && n->flags))
+			return fail(why, why_len, "policy %s: %s rule %u has unknown flags", pol, what,
+				    n->rule);
+		if (dnat) {
+			if (n->balance >= POLC_NAT_BALANCE_COUNT_)
+				return fail(why, why_len, "policy %s: dnat rule %u has unknown balance %u",
+					    pol, n->rule, n->balance);
+			if (n->n_backends > POLC_NAT_POOL_MAX)
+				return fail(why, why_len, "policy %s: dnat rule %u has %u backends, more "
+							  "than %u", pol, n->rule, n->n_backends,
+					    POLC_NAT_POOL_MAX);
+			if (n->family != 0 && n->family != 4 && n->family != 6)
+				return fail(why, why_len, "policy %s: dnat rule %u has family %u", pol,
+					    n->rule, n->family);
+			if (n->balance == POLC_NAT_BALANCE_MAGLEV) {
+				uint32_t s = n->maglev_slot;
+				if (s >= n_maglev || (slots[s / 8] >> (s % 8)) & 1)
+					return fail(why, why_len, "policy %s: dnat rule %u has maglev slot "
+								  "%u (%u maglev services)",
+						    pol, n->rule, s, n_maglev);
+				slots[s / 8] |= (uint8_t)(1u << (s % 8));
+			}
+			continue;
+		}
+		if (n->n_backends)
+			return fail(why, why_len, "policy %s: snat rule %u has backends", pol, n->rule);
+		if (n->flags & POLC_NAT_F_IFADDR) {
+			if (n->family || n->addr[0] || n->addr[1] || n->addr[2] || n->addr[3])
+				return fail(why, why_len, "policy %s: snat rule %u to the interface has an "
+							  "address", pol, n->rule);
+		} else if (n->family != 4 && n->family != 6) {
+			return fail(why, why_len, "policy %s: snat rule %u has family %u", pol, n->rule,
+				    n->family);
+		} else if (n->family == 4 && (n->addr[1] || n->addr[2] || n->addr[3])) {
+			return fail(why, why_len, "policy %s: snat rule %u has an IPv4 address of more "
+						  "than 32 bits", pol, n->rule);
+		}
+		/* 0-0: the default range */
+		if ((n->port_min || n->port_max) &&
+		    (n->port_min == 0 || n->port_min > n->port_max || n->port_max > 65535))
+			return fail(why, why_len, "policy %s: snat rule %u has port range %u-%u", pol,
+				    n->rule, n->port_min, n->port_max);
+	}
+	return 0;
 }
 
 int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
@@ -101,6 +188,10 @@ int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
 	    !range_ok(h->setrefs_off, h->n_setrefs, sizeof(uint32_t), total) ||
 	    !range_ok(h->inits_off, h->n_inits, sizeof(struct polc_meta_init), total))
 		return fail(why, why_len, "metadata records lie outside the metadata");
+	if (h->n_nats > META_MAX_POLICIES * 16)
+		return fail(why, why_len, "metadata lists %u nat records", h->n_nats);
+	if (!range_ok(h->nats_off, h->n_nats, sizeof(struct polc_meta_nat), total))
+		return fail(why, why_len, "metadata records lie outside the metadata");
 	if (h->strings_size == 0 || h->strings_off > total ||
 	    h->strings_size > total - h->strings_off)
 		return fail(why, why_len, "metadata string table lies outside the metadata");
@@ -113,6 +204,7 @@ int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
 	m->sets = (const void *)(base + h->sets_off);
 	m->setrefs = (const void *)(base + h->setrefs_off);
 	m->inits = (const void *)(base + h->inits_off);
+	m->nats = (const void *)(base + h->nats_off);
 	m->strings = base + h->strings_off;
 	m->strings_size = h->strings_size;
 	if (m->strings[0] != '\0' || m->strings[m->strings_size - 1] != '\0')
@@ -191,6 +283,11 @@ int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
 			if (!str_ok(m, r->text_str) || !str_ok(m, r->label_str))
 				goto bad_strings;
 		}
+		if (p->first_nat > h->n_nats || p->n_nats > h->n_nats - p->first_nat)
+			return fail(why, why_len, "policy %u refers to nat records that do not exist", i);
+		int err = check_nats(m, p, why, why_len);
+		if (err)
+			return err;
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(m->strings + m->policies[j].name_str,
 				   m->strings + p->name_str) == 0)
@@ -209,6 +306,47 @@ static bool data_ok(uint64_t off, uint64_t n, uint64_t size, uint64_t len)
 	return off % 8 == 0 && off <= len && n <= len && n * size <= len - off;
 }
 
+/* A dnat rule's compiled pool: inside the data, valid and without duplicates. */
+static int check_backends(const struct polrt_meta *m, const struct polc_meta_policy *p,
+			  const void *data, size_t data_len, char *why, size_t why_len)
+{
+	const char *pol = polrt_meta_str(m, p->name_str);
+
+	for (uint32_t j = 0; j < p->n_nats; j++) {
+		const struct polc_meta_nat *n = &m->nats[p->first_nat + j];
+		if (n->kind != POLC_NAT_DNAT)
+			continue;
+		if (!data_ok(n->backends_off, n->n_backends, sizeof(struct polc_nat_backend),
+			     data_len))
+			return fail(why, why_len, "policy %s: the backends of dnat rule %u lie outside "
+						  "the data section", pol, n->rule);
+		if (!data)
+			continue;
+		const struct polc_nat_backend *b =
+			(const void *)((const char *)data + n->backends_off);
+		char text[64];
+		for (uint32_t k = 0; k < n->n_backends; k++) {
+			polrt_nat_backend_format(&b[k], text, sizeof(text));
+			if (b[k].family != 4 && b[k].family != 6)
+				return fail(why, why_len, "policy %s: dnat rule %u: backend %u has family "
+							  "%u", pol, n->rule, k, b[k].family);
+			if (b[k].flags || (b[k].family == 4 && (b[k].addr[1] || b[k].addr[2] ||
+								  b[k].addr[3])))
+				return fail(why, why_len, "policy %s: dnat rule %u: backend %u is invalid",
+					    pol, n->rule, k);
+			uint32_t family = n->family ? n->family : b[0].family;
+			if (b[k].family != family)
+				return fail(why, why_len, "policy %s: dnat rule %u's pool is IPv%u, backend "
+							  "%s is not", pol, n->rule, family, text);
+			for (uint32_t q = 0; q < k; q++)
+				if (memcmp(&b[q], &b[k], sizeof(b[k])) == 0)
+					return fail(why, why_len, "policy %s: dnat rule %u lists backend "
+								  "%s twice", pol, n->rule, text);
+		}
+	}
+	return 0;
+}
+
 int polrt_meta_check_data(const struct polrt_meta *m, size_t data_len, char *why,
 			  size_t why_len)
 {
@@ -225,7 +363,70 @@ int polrt_meta_check_data(const struct polrt_meta *m, size_t data_len, char *why
 		if (!data_ok(n->data_off, n->count, size, data_len))
 			return fail(why, why_len, "map init %u lies outside the data section", i);
 	}
+	for (uint32_t i = 0; i < m->hdr->n_policies; i++) {
+		int err = check_backends(m, &m->policies[i], NULL, data_len, why, why_len);
+		if (err)
+			return err;
+	}
 	return 0;
+}
+
+int polrt_meta_check_backends(const struct polrt_meta *m, const void *data, size_t data_len,
+			      char *why, size_t why_len)
+{
+	for (uint32_t i = 0; i < m->hdr->n_policies; i++) {
+		int err = check_backends(m, &m->policies[i], data, data_len, why, why_len);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+const struct polc_nat_backend *polrt_meta_nat_backends(const struct polrt_meta *m,
+						       const struct polc_meta_nat *n,
+						       const void *data)
+{
+	(void)m;
+	if (n->kind != POLC_NAT_DNAT || !n->n_backends || !data)
+		return NULL;
+	return (const void *)((const char *)data + n->backends_off);
+}
+
+const struct polc_meta_rule *polrt_meta_nat_rule(const struct polrt_meta *m,
+						 const struct polc_meta_policy *p,
+						 const struct polc_meta_nat *n)
+{
+	return &m->rules[p->first_rule + n->rule - 1];
+}
+
+/* (here rather than in natctl.c: the validator names backends, and the
+ * artifact fuzzer links the validator alone) */
+void polrt_nat_backend_format(const struct polc_nat_backend *b, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	uint32_t n[4];
+
+	for (int i = 0; i < 4; i++)
+		n[i] = htonl(b->addr[i]);
+	if (b->family != 4 && b->family != 6) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	if (!inet_ntop(b->family == 6 ? AF_INET6 : AF_INET, n, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (!b->port)
+		snprintf(buf, len, "%s", a);
+	else if (b->family == 6)
+		snprintf(buf, len, "[%s]:%u", a, b->port);
+	else
+		snprintf(buf, len, "%s:%u", a, b->port);
+}
+
+const char *polrt_nat_balance_name(unsigned b)
+{
+	return b == POLC_NAT_BALANCE_RANDOM ? "random"
+	       : b == POLC_NAT_BALANCE_ROUND_ROBIN ? "round-robin"
+	       : b == POLC_NAT_BALANCE_MAGLEV ? "maglev" : "?";
 }
 
 const struct polc_meta_set *polrt_meta_set(const struct polrt_meta *m, const char *name)

@@ -13,6 +13,10 @@
  *	<root>/<instance>/reasons   per-reason counters
  *	<root>/<instance>/meta      a copy of the artifact's metadata
  *	<root>/<instance>/state     where and how it is attached
+ *	<root>/<instance>/track/    a tracked policy's companion (prog, state),
+ *	<root>/<instance>/ct, ct_cfg, ct_stats   and its conntrack maps
+ *	<root>/<instance>/nat_svc, nat_be, nat_maglev, nat_rr, nat_snat
+ *	                            a policy with dnat/snat rules: its NAT maps
  *
  * (bpffs reserves names containing a dot, so instance names have none.)
  *
@@ -68,6 +72,7 @@ struct polrt_meta {
 	const struct polc_meta_set *sets;
 	const uint32_t *setrefs;
 	const struct polc_meta_init *inits;
+	const struct polc_meta_nat *nats; /* per policy: nats[first_nat .. + n_nats) */
 	const char *strings;
 	uint32_t strings_size;
 };
@@ -87,6 +92,22 @@ int polrt_meta_parse(const void *blob, size_t len, struct polrt_meta *m,
  */
 int polrt_meta_check_data(const struct polrt_meta *m, size_t data_len, char *why,
 			  size_t why_len);
+
+/*
+ * Check the compiled pools of the dnat rules (data: the ".polc.data" bytes
+ * polrt_meta_check_data() accepted): families, no duplicates.
+ */
+int polrt_meta_check_backends(const struct polrt_meta *m, const void *data, size_t data_len,
+			      char *why, size_t why_len);
+/* A dnat record's compiled backends in data (n->n_backends of them), or NULL. */
+const struct polc_nat_backend *polrt_meta_nat_backends(const struct polrt_meta *m,
+						       const struct polc_meta_nat *n,
+						       const void *data);
+/* The rule of a nat record of policy p. */
+const struct polc_meta_rule *polrt_meta_nat_rule(const struct polrt_meta *m,
+						 const struct polc_meta_policy *p,
+						 const struct polc_meta_nat *n);
+const char *polrt_nat_balance_name(unsigned balance);
 
 /* A set by name, or NULL. */
 const struct polc_meta_set *polrt_meta_set(const struct polrt_meta *m, const char *name);
@@ -150,6 +171,9 @@ struct polrt_decision {
 	enum polc_reason reason; /* POLC_REASON_DEFAULT when a rule or the default decided */
 	bool established;        /* a tracked policy passed it as a known flow's (no rule) */
 	int retval;              /* the program's return code */
+	/* the frame as the program left it (NAT rewrites it), out_len bytes */
+	uint8_t out[2048];
+	size_t out_len;
 };
 
 /*
@@ -242,6 +266,9 @@ struct polrt_status {
 	bool tracked;
 	enum polc_hook companion_hook;
 	bool companion_attached;
+	/* a policy with NAT rules: how many dnat (services) and snat rules */
+	uint32_t nat_services;
+	uint32_t nat_snats;
 };
 
 /* Names of the applied instances, sorted; *names is malloc'd (free with
@@ -273,6 +300,101 @@ struct polrt_stats {
 
 int polrt_stats(struct polrt *rt, const char *instance, struct polrt_stats *s);
 void polrt_stats_release(struct polrt_stats *s);
+
+/* ---- NAT (nat.c, natctl.c) ----------------------------------------------- */
+
+/*
+ * A policy with dnat or snat rules has five maps beside its conntrack table
+ * (polc_contract.h), named after its program: <prog>_nat_svc, _nat_be,
+ * _nat_maglev, _nat_rr, _nat_snat.  polrt_load() fills them from the
+ * artifact: each service's compiled pool in half 0 of its backends (and its
+ * Maglev table), round-robin counters 0, the SNAT elements of fixed
+ * addresses.  An "snat -> interface" rule's elements stay without address
+ * (family 0: its packets are dropped and counted NAT_NO_ADDRESS) until
+ * polrt_loaded_nat_ifaddr(); polrt_apply() calls it with the device.
+ */
+
+/* Fill the elements of every snat-to-interface rule of l with the primary
+ * IPv4 address and the first global IPv6 address of device ifindex, in the
+ * calling thread's network namespace (family 0 where it has none). */
+int polrt_loaded_nat_ifaddr(struct polrt *rt, struct polrt_loaded *l, uint32_t ifindex);
+
+/*
+ * Give service `service` (a dnat rule's index among the policy's dnat
+ * rules) the pool be[0..n), n <= POLC_NAT_POOL_MAX (0: new flows dropped):
+ * written into the half the service does not use, backends and Maglev
+ * table, then switched to in one update.  *half: the half now in use.  The
+ * caller must let programs finish with the old half before the next change
+ * (polrt_nat_set() waits 20 ms).
+ */
+int polrt_loaded_nat_set(struct polrt *rt, struct polrt_loaded *l, uint32_t service,
+			 const struct polc_nat_backend *be, uint32_t n, uint32_t *half);
+
+/* A backend as text: "10.2.1.2", "10.2.1.2:8080", "2001:db8::2",
+ * "[2001:db8::2]:8080"; without a port, port 0 (the packet's own). */
+int polrt_nat_backend_parse(const char *text, struct polc_nat_backend *b, char *why,
+			    size_t why_len);
+/* The reverse (an IPv6 address with a port in brackets). */
+void polrt_nat_backend_format(const struct polc_nat_backend *b, char *buf, size_t len);
+
+/* A dnat rule of an applied instance and its pool in use. */
+struct polrt_nat_service {
+	uint32_t id;       /* service id: the rule's order among the dnat rules */
+	uint32_t rule;     /* its rule id */
+	uint32_t line;
+	const char *label; /* "" without one */
+	const char *text;  /* the rule's source */
+	enum polc_nat_balance balance;
+	uint32_t family;   /* 4 or 6 when the metadata gives it, else 0 */
+	uint32_t half;     /* which half of the pool is in use */
+	uint32_t count;    /* active backends */
+	struct polc_nat_backend *backends; /* count of them */
+};
+
+/* An snat rule and its translations as the datapath reads them. */
+struct polrt_nat_snat_rule {
+	uint32_t id;  /* its order among the snat rules */
+	uint32_t rule;
+	uint32_t line;
+	const char *label;
+	const char *text;
+	bool ifaddr;  /* -> interface (else a fixed address) */
+	struct polc_nat_snat elem[2]; /* [0] IPv4, [1] IPv6; family 0: none */
+};
+
+struct polrt_nat_info {
+	struct polrt_status status;
+	size_t n_services;
+	struct polrt_nat_service *services;
+	size_t n_snats;
+	struct polrt_nat_snat_rule *snats;
+	bool have_stats; /* the conntrack counters are pinned (ct_stats) */
+	struct polc_counter ct_stats[POLC_CT_STAT_COUNT_];
+	void *meta_blob; /* owns the strings above */
+};
+
+/* The NAT rules of an instance; -ENOENT (logged) if its policy has none.
+ * Release with polrt_nat_info_release(). */
+int polrt_nat_info(struct polrt *rt, const char *instance, struct polrt_nat_info *out);
+void polrt_nat_info_release(struct polrt_nat_info *info);
+
+struct polrt_nat_set_result {
+	uint32_t service, rule; /* the dnat rule changed */
+	char label[64];         /* its label, or "" */
+	uint32_t before, after; /* backends */
+	uint32_t half;          /* the half now in use */
+};
+
+/*
+ * Replace the pool of a service of an applied instance: service is the
+ * dnat rule's label or its rule id, backends are text (as
+ * polrt_nat_backend_parse()).  Checked first (syntax, family, count,
+ * duplicates): a refusal changes nothing.  Returns once no program can
+ * still read the old half (20 ms after the switch).  Flows already
+ * translated keep their backend.
+ */
+int polrt_nat_set(struct polrt *rt, const char *instance, const char *service,
+		  const char *const *backends, size_t n, struct polrt_nat_set_result *res);
 
 /* ---- named sets ----------------------------------------------------------- */
 

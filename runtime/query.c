@@ -81,9 +81,8 @@ static uint32_t pinned_prog_id(const char *dir)
 }
 
 /* Read state and metadata of an instance; *blob is the metadata copy. */
-static int load_instance(struct polrt *rt, const char *instance, char *dir,
-			 size_t dir_len, struct polrt_state *st, void **blob,
-			 struct polrt_meta *m)
+int rt_load_instance(struct polrt *rt, const char *instance, char *dir, size_t dir_len,
+		     struct polrt_state *st, void **blob, struct polrt_meta *m)
 {
 	char why[256];
 	int err;
@@ -109,9 +108,9 @@ static int load_instance(struct polrt *rt, const char *instance, char *dir,
 	return 0;
 }
 
-static void fill_status(struct polrt *rt, const char *instance, const char *dir,
-			const struct polrt_state *st, const struct polrt_meta *m,
-			struct polrt_status *out)
+void rt_fill_status(struct polrt *rt, const char *instance, const char *dir,
+		    const struct polrt_state *st, const struct polrt_meta *m,
+		    struct polrt_status *out)
 {
 	const struct polc_meta_policy *p = polrt_meta_policy(m, st->policy);
 
@@ -134,6 +133,12 @@ static void fill_status(struct polrt *rt, const char *instance, const char *dir,
 		out->n_rules = p->n_rules;
 		out->default_verdict = p->default_verdict;
 		out->plan = p->plan;
+		for (uint32_t i = 0; i < p->n_nats; i++) {
+			if (m->nats[p->first_nat + i].kind == POLC_NAT_DNAT)
+				out->nat_services++;
+			else
+				out->nat_snats++;
+		}
 	}
 
 	/* is our program what the hook runs now? */
@@ -166,18 +171,18 @@ int polrt_status(struct polrt *rt, const char *instance, struct polrt_status *ou
 	struct polrt_state st;
 	struct polrt_meta m;
 	void *blob = NULL;
-	int err = load_instance(rt, instance, dir, sizeof(dir), &st, &blob, &m);
+	int err = rt_load_instance(rt, instance, dir, sizeof(dir), &st, &blob, &m);
 
 	if (err)
 		return err;
-	fill_status(rt, instance, dir, &st, &m, out);
+	rt_fill_status(rt, instance, dir, &st, &m, out);
 	free(blob);
 	return 0;
 }
 
 /* Sum a per-CPU counter map's entries [0, n) into out[]. */
-static int read_counters(struct polrt *rt, const char *dir, const char *pin, uint32_t n,
-			 struct polc_counter *out)
+int rt_read_counters(struct polrt *rt, const char *dir, const char *pin, uint32_t n,
+		     struct polc_counter *out)
 {
 	char path[PATH_MAX];
 	int ncpu = libbpf_num_possible_cpus();
@@ -212,10 +217,10 @@ int polrt_stats(struct polrt *rt, const char *instance, struct polrt_stats *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = load_instance(rt, instance, dir, sizeof(dir), &st, &s->meta_blob, &m);
+	err = rt_load_instance(rt, instance, dir, sizeof(dir), &st, &s->meta_blob, &m);
 	if (err)
 		return err;
-	fill_status(rt, instance, dir, &st, &m, &s->status);
+	rt_fill_status(rt, instance, dir, &st, &m, &s->status);
 	const struct polc_meta_policy *p = polrt_meta_policy(&m, st.policy);
 	if (!p) {
 		polrt_stats_release(s);
@@ -230,8 +235,8 @@ int polrt_stats(struct polrt *rt, const char *instance, struct polrt_stats *s)
 		polrt_stats_release(s);
 		return -ENOMEM;
 	}
-	err = p->n_rules ? read_counters(rt, dir, PIN_RULES, p->n_rules, c) : 0;
-	err = err ?: read_counters(rt, dir, PIN_REASONS, POLC_REASON_COUNT_, s->reasons);
+	err = p->n_rules ? rt_read_counters(rt, dir, PIN_RULES, p->n_rules, c) : 0;
+	err = err ?: rt_read_counters(rt, dir, PIN_REASONS, POLC_REASON_COUNT_, s->reasons);
 	if (err) {
 		polrt_stats_release(s);
 		return err;

@@ -70,6 +70,13 @@ struct polrt_state {
 #define PIN_TRACK "track"
 #define PIN_CT "ct"
 #define PIN_CT_CFG "ct_cfg"
+#define PIN_CT_STATS "ct_stats"
+/* a policy with dnat or snat rules: its NAT maps (nat.c) */
+#define PIN_NAT_SVC "nat_svc"
+#define PIN_NAT_BE "nat_be"
+#define PIN_NAT_MAGLEV "nat_maglev"
+#define PIN_NAT_RR "nat_rr"
+#define PIN_NAT_SNAT "nat_snat"
 
 /* apply.c: a tracked instance's companion state (dir/track/state), or -ENOENT */
 int rt_companion_state(struct polrt *rt, const char *dir, struct polrt_state *st);
@@ -152,6 +159,59 @@ int rt_set_pin_name(const char *set, int f, int map, char *buf, size_t len);
 int rt_set_create_elems(struct polrt *rt, const struct polc_meta_set *s,
 			const struct polc_meta_key *keys, uint32_t n, const char *dir,
 			const char *set);
+
+/* nat.c: the NAT maps of a policy, by the fds of the object or the pins */
+enum { RT_NAT_SVC, RT_NAT_BE, RT_NAT_MAGLEV, RT_NAT_RR, RT_NAT_SNAT, RT_NAT_MAPS };
+struct rt_nat_maps {
+	int fd[RT_NAT_MAPS];
+	const char *where;  /* for errors: the artifact or instance */
+	const char *prefix; /* the program's name: maps are prefix + suffix */
+};
+struct rt_nat_sizes {
+	uint32_t services, maglev, snats;
+};
+const char *rt_nat_suffix(int map); /* POLC_MAP_SUFFIX_NAT_* */
+const char *rt_nat_pin(int map);    /* PIN_NAT_* */
+void rt_nat_count(const struct polc_meta_nat *nats, uint32_t n, struct rt_nat_sizes *sz);
+int rt_nat_check_maps(struct polrt *rt, const struct rt_nat_maps *maps,
+		      const struct rt_nat_sizes *sz);
+/* At load: compiled pools in half 0, round-robin counters 0, SNAT elements
+ * (to the interface: without address). */
+int rt_nat_fill(struct polrt *rt, const struct rt_nat_maps *maps, const struct polrt_meta *m,
+		const struct polc_meta_policy *p, const void *data);
+/* The elements of the snat-to-interface rules from ifindex's addresses. */
+int rt_nat_ifaddr(struct polrt *rt, const struct rt_nat_maps *maps,
+		  const struct polc_meta_nat *nats, uint32_t n_nats, uint32_t ifindex);
+/* Check a new pool for service n: size, one family (the service's), no
+ * duplicates. */
+int rt_nat_check_pool(struct polrt *rt, const char *where, const struct rt_nat_maps *maps,
+		      const struct polc_meta_nat *n, const struct polc_nat_backend *be,
+		      uint32_t count);
+/* Write be into the half service n does not use, then switch to it. */
+int rt_nat_switch(struct polrt *rt, const struct rt_nat_maps *maps,
+		  const struct polc_meta_nat *n, const struct polc_nat_backend *be, uint32_t count,
+		  uint32_t *before, uint32_t *half);
+/* Service n's value and active backends (be: POLC_NAT_POOL_MAX of room). */
+int rt_nat_read_pool(struct polrt *rt, const struct rt_nat_maps *maps,
+		     const struct polc_meta_nat *n, struct polc_nat_svc *svc,
+		     struct polc_nat_backend *be, uint32_t *count);
+
+/* ifaddr.c: a device's addresses for "snat -> interface", host order */
+struct rt_ifaddr {
+	bool has[2];          /* [0] IPv4, [1] IPv6 */
+	uint32_t addr[2][4];
+};
+int rt_ifaddr_get(struct polrt *rt, uint32_t ifindex, struct rt_ifaddr *out);
+
+/* query.c: an instance's state and metadata copy (*blob: free it) */
+int rt_load_instance(struct polrt *rt, const char *instance, char *dir, size_t dir_len,
+		     struct polrt_state *st, void **blob, struct polrt_meta *m);
+void rt_fill_status(struct polrt *rt, const char *instance, const char *dir,
+		    const struct polrt_state *st, const struct polrt_meta *m,
+		    struct polrt_status *out);
+/* Sum a per-CPU counter map's entries [0, n) (pinned as dir/pin) into out[]. */
+int rt_read_counters(struct polrt *rt, const char *dir, const char *pin, uint32_t n,
+		     struct polc_counter *out);
 
 /* The tc filter every instance uses: one per (device, direction). */
 #define POLRT_TC_HANDLE 0x504f /* "PO" */
