@@ -654,6 +654,72 @@ bool pkt_csum_ok(const struct pkt *p)
 	return true;
 }
 
+bool pkt_frame_csum_ok(const uint8_t *f, size_t len)
+{
+	size_t off = 14;
+	uint16_t type;
+
+	if (len < 14)
+		return true;
+	type = get16(f + 12);
+	while ((type == 0x8100 || type == 0x88a8) && off + 4 <= len) {
+		type = get16(f + off + 2);
+		off += 4;
+	}
+	uint32_t pseudo = 0;
+	uint8_t proto;
+	size_t l4, l4len;
+	if (type == 0x0800) {
+		if (off + 20 > len)
+			return true;
+		size_t ihl = (size_t)(f[off] & 15) * 4;
+		size_t tot = get16(f + off + 2);
+		if (ihl < 20 || off + ihl > len || tot < ihl || off + tot > len)
+			return true;
+		if (pkt_csum(f + off, ihl, 0))
+			return false;
+		if (get16(f + off + 6) & 0x3fff)
+			return true; /* a fragment: its L4 checksum covers other frames too */
+		proto = f[off + 9];
+		l4 = off + ihl;
+		l4len = tot - ihl;
+		if (proto != 1) {
+			for (int i = 12; i < 20; i += 2)
+				pseudo += get16(f + off + i);
+			pseudo += proto + (uint32_t)l4len;
+		}
+	} else if (type == 0x86dd) {
+		if (off + 40 > len)
+			return true;
+		size_t plen = get16(f + off + 4);
+		proto = f[off + 6];
+		if (off + 40 + plen > len || proto == 0 || proto == 43 || proto == 44 || proto == 60)
+			return true;
+		l4 = off + 40;
+		l4len = plen;
+		for (int i = 8; i < 40; i += 2)
+			pseudo += get16(f + off + i);
+		pseudo += proto + (uint32_t)l4len;
+	} else {
+		return true;
+	}
+	if (proto == 17) {
+		if (l4len < 8)
+			return true;
+		if (type == 0x0800 && get16(f + l4 + 6) == 0)
+			return true; /* no checksum */
+	} else if (proto == 6) {
+		if (l4len < 20)
+			return true;
+	} else if (proto == 1 || proto == 58) {
+		if (l4len < 4)
+			return true;
+	} else {
+		return true;
+	}
+	return pkt_csum(f + l4, l4len, pseudo) == 0;
+}
+
 /* ---- damaging --------------------------------------------------------------- */
 
 static struct pkt_layer *first_ip(struct pkt *p)

@@ -209,6 +209,13 @@ const struct pkt_layer *pkt_l4(const struct pkt *p);
 uint16_t pkt_csum(const void *data, size_t len, uint32_t sum);
 /* Do the IPv4 header and L4 checksums of a finished frame verify? */
 bool pkt_csum_ok(const struct pkt *p);
+/*
+ * The same for any Ethernet frame (what a program left after rewriting
+ * it): VLAN tags, IPv4 or IPv6 without extension headers, TCP, UDP (an IPv4
+ * checksum of 0 means none), ICMP, ICMPv6.  True where there is nothing it
+ * can verify (other protocols, fragments, short frames).
+ */
+bool pkt_frame_csum_ok(const uint8_t *frame, size_t len);
 
 /* ---- damaging a finished frame ------------------------------------------ */
 

@@ -120,6 +120,9 @@ static bool covers(const struct ir_rule *a, const struct ir_rule *b)
 {
 	if (b->families & ~a->families)
 		return false;
+	/* connection states b matches in that a does not */
+	if (ir_rule_ct(b) & ~ir_rule_ct(a))
+		return false;
 	/* a later fragment matches b but not a */
 	if (a->needs_l4 && !b->needs_l4)
 		return false;

@@ -18,6 +18,7 @@
 struct ir_rule;
 struct ir_set;
 struct polc_packet;
+struct polc_tuple;
 
 enum ast_value_kind {
 	AV_IPV4,   /* 192.0.2.1 or 192.0.2.0/24 */
@@ -40,6 +41,11 @@ struct ast_value {
 	uint64_t num;      /* AV_NUMBER; AV_RANGE low end */
 	uint64_t num_hi;   /* AV_RANGE high end */
 	const char *name;  /* AV_IDENT, AV_REF (without '$') */
+	/* AV_IPV4, AV_IPV6 written with a port, "10.0.0.1:8080" or
+	 * "[2001:db8::1]:8080" (a dnat backend) */
+	bool has_port;
+	uint64_t port;
+	struct polc_loc port_loc;
 	VEC(struct ast_value *) items; /* AV_LIST */
 };
 
@@ -57,6 +63,13 @@ enum ast_verdict {
 	AST_DROP,
 };
 
+/* dnat and snat rules: pass, and translate the flow (checknat.c) */
+enum ast_nat {
+	AST_NAT_NONE,
+	AST_NAT_DNAT,
+	AST_NAT_SNAT,
+};
+
 struct ast_rule {
 	struct polc_loc loc; /* the whole rule */
 	enum ast_verdict verdict;
@@ -69,6 +82,19 @@ struct ast_rule {
 	struct polc_loc icmp_code_loc;
 	const char *label;
 	struct polc_loc label_loc;
+	/* dnat ... -> BACKENDS [balance B] | snat ... -> ADDR|interface [port R] */
+	enum ast_nat nat;
+	struct polc_loc arrow_loc;     /* '->' (arrow_loc.line 0: none written) */
+	struct ast_value *target;      /* backends, or the snat address */
+	bool target_interface;         /* snat -> interface */
+	struct polc_loc target_loc;
+	struct ast_value *target_port; /* snat ... port R */
+	struct polc_loc target_port_loc;
+	const char *balance;
+	struct polc_loc balance_loc;
+	/* ct STATES: new, established, related, invalid, untracked */
+	struct ast_value *ct;
+	struct polc_loc ct_loc;
 	struct ir_rule *ir; /* filled by check.c, normalised by lower.c */
 };
 
@@ -164,8 +190,11 @@ struct ast_expect {
 	const char *by_name; /* AST_BY_RULE: the label; AST_BY_REASON: the word */
 	uint64_t by_line;    /* AST_BY_LINE */
 	struct polc_loc by_loc;
+	const char *as_packet; /* as "PACKET": how it leaves (NAT); NULL: not said */
+	struct polc_loc as_loc;
 	/* checktest.c: */
 	struct polc_packet *pk; /* the packet, parsed (NULL: it does not parse) */
+	struct polc_tuple *as;  /* as_packet's tuple */
 	uint32_t rule;       /* the rule "by" names (AST_BY_RULE, AST_BY_LINE) */
 	unsigned reason;     /* enum polc_reason, AST_BY_REASON */
 };

@@ -12,31 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "unit.h"
 #include "util.h"
-
-/* What a value can be, so uses can be checked against definitions. */
-enum vkind {
-	VK_ADDR = 1 << 0,
-	VK_NUM = 1 << 1,
-	VK_RANGE = 1 << 2,
-	VK_NAME = 1 << 3,
-	VK_ANY = 1 << 4,
-};
-
-struct check_ctx {
-	struct polc_unit *u;
-	struct polc_diags *d;
-	struct arena *a;
-	unsigned rule_errors; /* errors so far in the rule being checked */
-	unsigned field;       /* numbers each rule field evaluated, from 1 */
-	unsigned root;        /* numbers each constant checked, from 1 */
-	/* the constants check_value_shape() is inside, from the one being
-	 * checked, and the references it followed to each: for cycles */
-	struct ast_const *chain[64];
-	const struct ast_value *chain_ref[64];
-	size_t chain_n;
-};
 
 /* ---- tables ------------------------------------------------------------- */
 
@@ -107,12 +85,7 @@ static const char *table_suggest(const struct name_num *t, size_t n,
 
 /* ---- reporting helpers ------------------------------------------------- */
 
-static struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc,
-				const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc,
-				const char *fmt, ...)
+struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -124,7 +97,7 @@ static struct polc_diag *cerror(struct check_ctx *c, struct polc_loc loc,
 	return polc_error(c->d, loc, "%s", msg);
 }
 
-static const char *describe(struct check_ctx *c, const struct ast_value *v)
+const char *describe(struct check_ctx *c, const struct ast_value *v)
 {
 	char buf[64];
 
@@ -305,9 +278,8 @@ static unsigned value_kind(struct check_ctx *c, const struct ast_value *v)
  * Resolve a reference for use where `accept` kinds make sense.  Returns the
  * constant's value, or NULL after reporting why it cannot be used here.
  */
-static const struct ast_value *resolve_ref(struct check_ctx *c,
-					   const struct ast_value *v,
-					   unsigned accept, const char *want)
+const struct ast_value *resolve_ref(struct check_ctx *c, const struct ast_value *v,
+				    unsigned accept, const char *want)
 {
 	struct ast_const *k = find_const(c, v->name);
 
@@ -486,6 +458,13 @@ static void add_prefix(struct check_ctx *c, const struct ast_value *v,
 	unsigned max = v4 ? 32 : 128;
 	struct ir_prefix p = { .family = v4 ? IR_V4 : IR_V6 };
 
+	if (v->has_port) {
+		struct polc_diag *d = cerror(c, v->port_loc,
+					     "an address with a port is a dnat backend, written after '->'");
+		polc_diag_hint(c->d, d, "to match a port, write 'port %llu' after the address",
+			       (unsigned long long)v->port);
+		return;
+	}
 	if (v->prefix_len > (int)max) {
 		struct polc_diag *d = cerror(c, v->prefix_loc,
 					     "prefix length /%d is too long for %s (at most /%u)",
@@ -997,7 +976,15 @@ static unsigned families_of(const struct ir_byteset set[IR_NFAMILIES])
 }
 
 /* c, about to evaluate another field of a rule (see resolve_ref()). */
-static struct check_ctx *new_field(struct check_ctx *c)
+/* The word a rule starts with, for hints. */
+static const char *rule_keyword(const struct ast_rule *r)
+{
+	if (r->nat)
+		return r->nat == AST_NAT_DNAT ? "dnat" : "snat";
+	return r->verdict == AST_PASS ? "pass" : "drop";
+}
+
+struct check_ctx *new_field(struct check_ctx *c)
 {
 	c->field++;
 	return c;
@@ -1047,7 +1034,7 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 		if (!r->proto) {
 			struct polc_diag *d = cerror(c, at, "a port match needs a protocol");
 			polc_diag_hint(c->d, d, "write 'tcp', 'udp' or '{ tcp, udp }' after '%s'",
-				       r->verdict == AST_PASS ? "pass" : "drop");
+				       rule_keyword(r));
 		} else if (c->rule_errors == 0 &&
 			   !protos_within(&protos, PROTO_TCP, PROTO_UDP)) {
 			struct polc_diag *d = cerror(c, at, "ports apply only to tcp and udp");
@@ -1066,7 +1053,7 @@ static void check_rule(struct check_ctx *c, struct ast_rule *r)
 		if (!r->proto) {
 			struct polc_diag *d = cerror(c, at, "an ICMP type or code needs the protocol");
 			polc_diag_hint(c->d, d, "write 'icmp' or 'icmpv6' after '%s'",
-				       r->verdict == AST_PASS ? "pass" : "drop");
+				       rule_keyword(r));
 		} else if (c->rule_errors == 0 &&
 			   !protos_within(&protos, PROTO_ICMP, PROTO_ICMPV6)) {
 			struct polc_diag *d = cerror(c, at, "ICMP types and codes apply only to icmp and icmpv6");
@@ -1286,7 +1273,8 @@ static bool same_c_name(const char *a, const char *b, size_t n)
  */
 static const char *generated_name_clash(const char *owner, const char *name)
 {
-	static const char *const suffixes[] = { "_rules", "_reasons", "_classify" };
+	static const char *const suffixes[] = { "_rules", "_reasons", "_classify", "_vnew", "_vest",
+						"_vrel", "_vinv", "_vunt" };
 	size_t lo = strlen(owner), ln = strlen(name);
 
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
@@ -1350,7 +1338,9 @@ static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index
 		polc_diag_related(c->d, d, q->name_loc, "'%s' is defined here", q->name);
 		polc_diag_hint(c->d, d, "the program of policy '%s' is '%s'; '%s' also names the %s of policy '%s'; rename one",
 			       longer, cname, cname,
-			       strcmp(sfx, "_classify") == 0 ? "classify function" : "counter map",
+			       strcmp(sfx, "_classify") == 0 ? "classify function" :
+			       sfx[1] == 'v'		      ? "rules of a connection state" :
+							"counter map",
 			       owner);
 		break;
 	}
@@ -1383,6 +1373,7 @@ static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index
 	for (size_t i = 0; i < p->rules.n && !polc_diags_full(c->d); i++) {
 		struct ast_rule *r = p->rules.v[i];
 		check_rule(c, r);
+		check_nat_rule(c, p, r);
 		if (!r->label)
 			continue;
 		for (size_t j = 0; j < i; j++) {
@@ -1397,6 +1388,7 @@ static void check_policy(struct check_ctx *c, struct ast_policy *p, size_t index
 			}
 		}
 	}
+	check_nat_policy(c, p);
 }
 
 int polc_check(struct polc_unit *u)

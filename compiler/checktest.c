@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "interp.h"
 #include "packet.h"
 #include "testrun.h"
 #include "unit.h"
@@ -80,15 +81,55 @@ static size_t test_policy(struct polc_unit *u, const struct ast_test *t)
 }
 
 /* Where in the file offset `at` of an expect's packet text is. */
-static struct polc_loc packet_at(const struct ast_expect *e, size_t at)
+static struct polc_loc string_at(struct polc_loc l, size_t at)
 {
-	struct polc_loc l = e->packet_loc;
-
 	/* the text starts after the opening quote, on the string's line */
 	l.col += 1 + (uint32_t)at;
 	l.end_line = l.line;
 	l.end_col = l.col + 1;
 	return l;
+}
+
+static struct polc_loc packet_at(const struct ast_expect *e, size_t at)
+{
+	return string_at(e->packet_loc, at);
+}
+
+/* expect pass "..." as "PACKET": the tuple it must leave with. */
+static void check_as(struct polc_unit *u, struct ast_expect *e)
+{
+	struct polc_packet pk;
+	struct polc_packet_error err;
+	uint8_t frame[2048];
+	size_t len;
+	struct ir_packet k;
+	struct polc_tuple *t = arena_alloc(u->arena, sizeof(*t));
+
+	if (e->verdict != AST_PASS) {
+		polc_error(&u->diags, e->as_loc, "a dropped packet leaves as nothing: 'as' goes with 'expect pass'");
+		return;
+	}
+	if (polc_packet_parse(e->as_packet, strlen(e->as_packet), &pk, &err) != 0) {
+		struct polc_diag *d = polc_error(&u->diags, string_at(e->as_loc, err.at),
+						 "in the packet after 'as': %s", err.msg);
+		polc_diag_hint(&u->diags, d, "it reads like the packet, with the addresses and ports it leaves with");
+		return;
+	}
+	if (pk.out) {
+		polc_error(&u->diags, e->as_loc, "'as' says how the packet leaves: no 'in' or 'out' there");
+		return;
+	}
+	if (polc_packet_frame(&pk, frame, sizeof(frame), &len) != 0 ||
+	    polc_interp_parse(frame, len, &k) != POLC_REASON_DEFAULT || !polc_tuple_of(&k, t)) {
+		polc_error(&u->diags, e->as_loc, "'as' takes a TCP, UDP or ICMP echo packet: what a flow is");
+		return;
+	}
+	if (e->pk && (e->pk->proto != pk.proto || e->pk->family != pk.family)) {
+		polc_error(&u->diags, e->as_loc, "NAT keeps the protocol and the address family: "
+						 "the packet after 'as' changes one");
+		return;
+	}
+	e->as = t;
 }
 
 static void check_by(struct polc_unit *u, const struct ir_policy *p, struct ast_expect *e)
@@ -179,7 +220,8 @@ static void check_by(struct polc_unit *u, const struct ir_policy *p, struct ast_
 		break;
 	}
 	e->rule = r->id;
-	if (r->verdict != want) {
+	/* a dnat or snat rule drops what it cannot translate */
+	if (r->verdict != want && !(r->nat && want == POLC_VERDICT_DROP)) {
 		struct polc_diag *d = polc_error(&u->diags, e->loc,
 						 "expects %s, but the rule it names is a '%s' rule",
 						 verdict_word(want), verdict_word(r->verdict));
@@ -236,6 +278,8 @@ int polc_check_tests(struct polc_unit *u)
 			e->pk = pk;
 			if (t->ir_policy != SIZE_MAX)
 				check_by(u, &u->ir.policies[t->ir_policy], e);
+			if (e->as_packet)
+				check_as(u, e);
 		}
 	}
 	return u->diags.n_errors > before ? POLC_EPOLICY : 0;

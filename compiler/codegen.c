@@ -315,6 +315,7 @@ static void emit_tracked(struct gen *g, const struct ir_policy *p, const struct 
 	const char *n = p->cname;
 	/* POLC_CT_PREPARE takes the hook's short name: polc_<hook>_load() */
 	const char *hook = ops->hook == POLC_HOOK_XDP ? "xdp" : "tc";
+	bool nat = gen_nat_used(p);
 
 	strbuf_printf(g->out,
 		      "SEC(\"%s\")\n"
@@ -330,19 +331,62 @@ static void emit_tracked(struct gen *g, const struct ir_policy *p, const struct 
 		      "\tif (polc_prefilter(&pkt, data, data_end, len, &%s_reasons, &verdict))\n"
 		      "\t\treturn %s_action(verdict);\n"
 		      "\t/* a packet of a flow the policy admitted, or the node opened */\n"
-		      "\tr = POLC_CT_LOOKUP(%s, %s, ctx, &pkt, len, &ct);\n"
-		      "\tif (polc_ct_passes(r))\n"
-		      "\t\treturn %s_action(POLC_VERDICT_PASS);\n"
-		      "\tm = %s_classify(&pkt);\n"
-		      "\tverdict = polc_finish(m, len, &%s_rules, &%s_reasons, %s);\n"
-		      "\tif (verdict == POLC_VERDICT_PASS && r == POLC_CT_NEW)\n"
-		      "\t\t%s_ct_create(&pkt, len, POLC_MATCH_RULE(m), 0, &ct);\n"
+		      "\tr = POLC_CT_LOOKUP(%s, %s, ctx, &pkt, len, &ct);\n",
+		      ops->section, n, ops->ctx_type, ops->glue, n, ops->glue, n, hook);
+	const char *pass = nat ? "polc_nat_apply_tc(ctx, &pkt, &ct)" : "POLC_VERDICT_PASS";
+	const struct ir_policy *est = p->has_ct ? p->ct_view[1] : NULL;
+	const struct ir_policy *rel = p->has_ct ? p->ct_view[2] : NULL;
+	if ((est && est->n_rules) || (rel && rel->n_rules)) {
+		/* the rules that say 'ct established' or 'ct related' see the
+		 * known flows' packets first */
+		strbuf_puts(g->out, "\tif (polc_ct_passes(r)) {\n");
+		if (est->n_rules && rel->n_rules)
+			strbuf_printf(g->out,
+				      "\t\tm = r == POLC_CT_RELATED ? %s_classify(&pkt) : %s_classify(&pkt);\n",
+				      rel->cname, est->cname);
+		else if (est->n_rules)
+			strbuf_printf(g->out, "\t\tm = r == POLC_CT_RELATED ? 0 : %s_classify(&pkt);\n",
+				      est->cname);
+		else
+			strbuf_printf(g->out, "\t\tm = r == POLC_CT_RELATED ? %s_classify(&pkt) : 0;\n",
+				      rel->cname);
+		strbuf_printf(g->out,
+			      "\t\tif (m && polc_finish(m, len, &%s_rules, &%s_reasons, POLC_VERDICT_PASS) !=\n"
+			      "\t\t\t     POLC_VERDICT_PASS)\n"
+			      "\t\t\treturn %s_action(POLC_VERDICT_DROP);\n"
+			      "\t\treturn %s_action(%s);\n"
+			      "\t}\n",
+			      n, n, ops->glue, ops->glue, pass);
+	} else {
+		strbuf_printf(g->out,
+			      "\tif (polc_ct_passes(r))\n"
+			      "\t\treturn %s_action(%s);\n",
+			      ops->glue, pass);
+	}
+	if (p->has_ct)
+		strbuf_printf(g->out,
+			      "\t/* the rules of the packet's connection state */\n"
+			      "\tm = r == POLC_CT_NEW ? %s_classify(&pkt) :\n"
+			      "\t    r == POLC_CT_INVALID ? %s_classify(&pkt) : %s_classify(&pkt);\n",
+			      p->ct_view[0]->cname, p->ct_view[3]->cname, p->ct_view[4]->cname);
+	else
+		strbuf_printf(g->out, "\tm = %s_classify(&pkt);\n", n);
+	strbuf_printf(g->out,
+		      "\tverdict = polc_finish(m, len, &%s_rules, &%s_reasons, %s);\n",
+		      n, n, verdict_consts[p->default_verdict]);
+	if (nat)
+		gen_nat_dispatch(g, p);
+	else
+		strbuf_printf(g->out,
+			      "\tif (verdict == POLC_VERDICT_PASS && r == POLC_CT_NEW)\n"
+			      "\t\t%s_ct_create(&pkt, len, POLC_MATCH_RULE(m), 0, &ct);\n",
+			      n);
+	strbuf_printf(g->out,
 		      "\treturn %s_action(verdict);\n"
 		      "}\n\n",
-		      ops->section, n, ops->ctx_type, ops->glue, n, ops->glue, n, hook, ops->glue,
-		      n, n, n, verdict_consts[p->default_verdict], n, ops->glue);
+		      ops->glue);
 	strbuf_printf(g->out,
-		      "/* %s's companion on %s: records, never drops */\n"
+		      "/* %s's companion on %s: %s */\n"
 		      "SEC(\"%s\")\n"
 		      "int %s_track(%s *ctx)\n"
 		      "{\n"
@@ -355,10 +399,13 @@ static void emit_tracked(struct gen *g, const struct ir_policy *p, const struct 
 		      "\tif (polc_parse(&pkt, data, data_end, len) != POLC_PARSE_OK)\n"
 		      "\t\treturn %s_action(POLC_VERDICT_PASS);\n"
 		      "\tPOLC_CT_TRACK(%s, tc, ctx, &pkt, len, &ct);\n"
-		      "\treturn %s_action(POLC_VERDICT_PASS);\n"
+		      "\treturn %s_action(%s);\n"
 		      "}\n\n",
-		      p->name, co->name, co->section, n, co->ctx_type, co->glue, co->glue, n,
-		      co->glue);
+		      p->name, co->name,
+		      nat ? "records, translates; drops only what it fails to rewrite"
+			  : "records, never drops", co->section, n,
+		      co->ctx_type, co->glue, co->glue, n, co->glue,
+		      nat ? "polc_nat_apply_tc(ctx, &pkt, &ct)" : "POLC_VERDICT_PASS");
 }
 
 static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
@@ -381,6 +428,7 @@ static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 			      " * with the companion program (polc_ct.h) */\n"
 			      "POLC_CT_DEFINE(%s, %u)\n\n",
 			      p->ct_size, p->cname, p->ct_size);
+	gen_nat_maps(g, p, &rec);
 
 	/* strings are added in a fixed order: offsets must not depend on the
 	 * order a compiler evaluates arguments in */
@@ -399,10 +447,19 @@ static void emit_policy(struct gen *g, const struct ir_policy *p, size_t index)
 	rec.n_setrefs = (uint32_t)p->n_sets;
 	rec.first_init = (uint32_t)g->inits.n;
 
-	if (p->plan == POLC_PLAN_CLASSIFIER)
-		gen_classifier(g, p);
-	else
-		emit_linear_classify(g, p);
+	/* the classify function, or one per connection state's rules */
+	for (int s = 0; s < IR_CT_STATES; s++) {
+		const struct ir_policy *v = p->ct_view[s];
+		bool done = false;
+		for (int t = 0; t < s; t++)
+			done |= p->ct_view[t] == v;
+		if (done)
+			continue;
+		if (v->plan == POLC_PLAN_CLASSIFIER)
+			gen_classifier(g, v);
+		else
+			emit_linear_classify(g, v);
+	}
 	rec.n_inits = (uint32_t)(g->inits.n - rec.first_init);
 	vec_push(g->u->arena, &g->policies, rec);
 
@@ -566,11 +623,12 @@ static void emit_metadata(struct gen *g)
 			      "\t\t{ .name_str = %u, .rules_map_str = %u, .reasons_map_str = %u,\n"
 			      "\t\t  .first_prog = %u, .n_progs = %u, .first_rule = %zu, .n_rules = %u,\n"
 			      "\t\t  .default_verdict = %s, .line = %u, .plan = %s,\n"
-			      "\t\t  .first_setref = %u, .n_setrefs = %u, .first_init = %u, .n_inits = %u },\n",
+			      "\t\t  .first_setref = %u, .n_setrefs = %u, .first_init = %u, .n_inits = %u,\n"
+			      "\t\t  .first_nat = %u, .n_nats = %u },\n",
 			      p->name_str, p->rules_map_str, p->reasons_map_str, p->first_prog,
 			      p->n_progs, first_rule, p->n_rules, verdict_consts[p->default_verdict], p->line,
 			      plan_consts[p->plan], p->first_setref, p->n_setrefs, p->first_init,
-			      p->n_inits);
+			      p->n_inits, p->first_nat, p->n_nats);
 		first_rule += p->n_rules;
 	}
 	strbuf_puts(&rec, "\t},\n\t.progs = {\n");
@@ -621,6 +679,7 @@ static void emit_metadata(struct gen *g)
 			      n->data_off, n->count);
 	}
 	strbuf_puts(&rec, "\t},\n");
+	gen_nat_records(g, &rec);
 
 	strbuf_puts(out,
 		    "/*\n * What polctl reads before it loads anything: the policies, their\n"
@@ -635,10 +694,11 @@ static void emit_metadata(struct gen *g)
 		      "\tstruct polc_meta_set sets[%zu];\n"
 		      "\t__u32 setrefs[%zu];\n"
 		      "\tstruct polc_meta_init inits[%zu];\n"
+		      "\tstruct polc_meta_nat nats[%zu];\n"
 		      "\tchar strings[%zu];\n"
 		      "};\n\n",
 		      ir->n_policies, n_progs, n_rules, g->sets.n, g->setrefs.n, g->inits.n,
-		      g->st.data.len);
+		      g->nats.n, g->st.data.len);
 	strbuf_puts(out, "static const struct polc_meta_blob polc_meta SEC(POLC_META_SECTION) = {\n");
 	strbuf_printf(out,
 		      "\t.header = {\n"
@@ -670,8 +730,10 @@ static void emit_metadata(struct gen *g)
 		      "\t\t.n_inits = %zu,\n"
 		      "\t\t.inits_off = __builtin_offsetof(struct polc_meta_blob, inits),\n"
 		      "\t\t.data_size = %zu,\n"
+		      "\t\t.n_nats = %zu,\n"
+		      "\t\t.nats_off = __builtin_offsetof(struct polc_meta_blob, nats),\n"
 		      "\t},\n",
-		      POLC_MIN_KERNEL, g->sets.n, g->setrefs.n, g->inits.n, g->data->len);
+		      POLC_MIN_KERNEL, g->sets.n, g->setrefs.n, g->inits.n, g->data->len, g->nats.n);
 	strbuf_puts(out, strbuf_str(&rec));
 	strbuf_release(&rec);
 
@@ -735,6 +797,11 @@ int polc_codegen(struct polc_unit *u)
 	strbuf_puts(g.out, "#include \"polc_classifier.h\"\n");
 	if (track)
 		strbuf_puts(g.out, "#include \"polc_ct.h\"\n");
+	for (size_t i = 0; i < ir->n_policies; i++)
+		if (gen_nat_used(&ir->policies[i])) {
+			strbuf_puts(g.out, "#include \"polc_nat.h\"\n");
+			break;
+		}
 	strbuf_puts(g.out, "\n");
 
 	gen_sets(&g);

@@ -33,6 +33,7 @@ struct gen {
 	VEC(uint32_t) setrefs;
 	VEC(struct polc_meta_init) inits;
 	VEC(struct polc_meta_policy) policies;
+	VEC(struct polc_meta_nat) nats;
 };
 
 uint32_t gen_str(struct gen *g, const char *s);
@@ -52,6 +53,14 @@ void gen_set_has_port(struct gen *g, struct strbuf *out, const struct ir_set *s,
 /* codegen_classifier.c: the maps, the classify function and the map
  * initialisation records of a policy with the classifier plan. */
 void gen_classifier(struct gen *g, const struct ir_policy *p);
+
+/* codegen_nat.c: a policy's NAT maps and their metadata records
+ * (p->first_nat/n_nats in *rec), the dispatch of a passed new flow to its
+ * dnat or snat rule in the main program, and the records in the blob. */
+bool gen_nat_used(const struct ir_policy *p);
+void gen_nat_maps(struct gen *g, const struct ir_policy *p, struct polc_meta_policy *rec);
+void gen_nat_dispatch(struct gen *g, const struct ir_policy *p);
+void gen_nat_records(struct gen *g, struct strbuf *rec);
 
 /* A C test: is the address in field (p->src/p->dst) inside prefix p? */
 void gen_prefix_test(struct strbuf *sb, const char *field, const struct ir_prefix *p);

@@ -240,7 +240,8 @@ static bool is_keyword(const char *s)
 	static const char *const kw[] = {
 		"policy", "const", "set", "file", "size", "attach", "default", "xdp", "tc",
 		"ingress", "egress", "pass", "drop", "from", "to", "port", "type", "code",
-		"label", "any", "test", "expect", "by", "in", "track",
+		"label", "any", "test", "expect", "by", "in", "track", "as", "dnat", "snat",
+		"balance", "interface", "ct",
 	};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
@@ -294,10 +295,17 @@ static void put_scalar(struct strbuf *sb, const struct ast_value *v)
 		strbuf_printf(sb, "%u.%u.%u.%u", v->addr[0], v->addr[1], v->addr[2], v->addr[3]);
 		if (v->prefix_len >= 0)
 			strbuf_printf(sb, "/%d", v->prefix_len);
+		if (v->has_port)
+			strbuf_printf(sb, ":%llu", (unsigned long long)v->port);
 		break;
 	case AV_IPV6:
 		if (!inet_ntop(AF_INET6, v->addr, buf, sizeof(buf)))
 			snprintf(buf, sizeof(buf), "::");
+		if (v->has_port) {
+			/* a backend: [address]:port */
+			strbuf_printf(sb, "[%s]:%llu", buf, (unsigned long long)v->port);
+			break;
+		}
 		strbuf_puts(sb, buf);
 		if (v->prefix_len >= 0)
 			strbuf_printf(sb, "/%d", v->prefix_len);
@@ -547,7 +555,9 @@ static void endpoint(struct fmt *f, struct stmt *s, const char *kw, const struct
 
 static void rule_stmt(struct fmt *f, struct stmt *s, const struct ast_rule *r)
 {
-	word(s, r->verdict == AST_PASS ? "pass" : "drop");
+	word(s, r->nat == AST_NAT_DNAT ? "dnat" :
+		r->nat == AST_NAT_SNAT ? "snat" :
+		r->verdict == AST_PASS ? "pass" : "drop");
 	if (r->proto)
 		value(s, r->proto);
 	endpoint(f, s, "from", &r->from);
@@ -559,6 +569,25 @@ static void rule_stmt(struct fmt *f, struct stmt *s, const struct ast_rule *r)
 	if (r->icmp_code) {
 		word(s, "code");
 		value(s, r->icmp_code);
+	}
+	if (r->ct) {
+		word(s, "ct");
+		value(s, r->ct);
+	}
+	if (r->arrow_loc.line) {
+		word(s, "->");
+		if (r->target_interface)
+			word(s, "interface");
+		else
+			value(s, r->target);
+		if (r->target_port) {
+			word(s, "port");
+			value(s, r->target_port);
+		}
+	}
+	if (r->balance) {
+		word(s, "balance");
+		word(s, r->balance);
 	}
 	if (r->label) {
 		s->head = s->n;
@@ -731,6 +760,13 @@ static void expect_stmt(struct fmt *f, struct stmt *s, const struct ast_expect *
 		word(s, "by");
 		word(s, e->by_name);
 		break;
+	}
+	if (e->as_packet) {
+		struct strbuf as = STRBUF_INIT;
+		put_string(&as, e->as_packet);
+		word(s, "as");
+		word(s, arena_strdup(f->arena, strbuf_str(&as)));
+		strbuf_release(&as);
 	}
 }
 
@@ -927,7 +963,8 @@ static bool value_same(const struct ast_value *a, const struct ast_value *b)
 	case AV_IPV4:
 	case AV_IPV6:
 		return memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
-		       a->prefix_len == b->prefix_len;
+		       a->prefix_len == b->prefix_len && a->has_port == b->has_port &&
+		       a->port == b->port;
 	case AV_NUMBER:
 		return a->num == b->num;
 	case AV_RANGE:
@@ -960,7 +997,11 @@ static bool rule_same(const struct ast_rule *a, const struct ast_rule *b)
 	return a->verdict == b->verdict && value_same(a->proto, b->proto) &&
 	       endpoint_same(&a->from, &b->from) && endpoint_same(&a->to, &b->to) &&
 	       value_same(a->icmp_type, b->icmp_type) && value_same(a->icmp_code, b->icmp_code) &&
-	       str_same(a->label, b->label);
+	       str_same(a->label, b->label) && a->nat == b->nat &&
+	       !a->arrow_loc.line == !b->arrow_loc.line && value_same(a->target, b->target) &&
+	       a->target_interface == b->target_interface &&
+	       value_same(a->target_port, b->target_port) && str_same(a->balance, b->balance) &&
+	       value_same(a->ct, b->ct);
 }
 
 /* The same file, locations aside?  (The parser keeps statements in source
@@ -1004,7 +1045,8 @@ static bool ast_same(const struct ast_file *a, const struct ast_file *b, const u
 		for (size_t j = 0; j < t->expects.n; j++) {
 			const struct ast_expect *e = t->expects.v[j], *x = v->expects.v[j];
 			if (e->verdict != x->verdict || !str_same(e->packet, x->packet) ||
-			    e->by != x->by || !str_same(e->by_name, x->by_name))
+			    e->by != x->by || !str_same(e->by_name, x->by_name) ||
+			    !str_same(e->as_packet, x->as_packet))
 				return false;
 			uint64_t line = e->by_line;
 			if (map && line < n_map && map[line])

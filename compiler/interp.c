@@ -146,9 +146,11 @@ static const char *failed_field(const struct ir_rule *r, const struct ir_packet 
 {
 	static const char *const names[] = { "family", "protocol", "source", "destination",
 					      "L4 header", "source port", "destination port",
-					      "ICMP type", "ICMP code" };
+					      "ICMP type", "ICMP code", "connection state" };
 	struct ir_rule t = *r;
 
+	if (k->ct_state && !(ir_rule_ct(r) & k->ct_state))
+		return names[9];
 	/* which field: loosen one at a time and see whether the rule then
 	 * matches (the IR's semantics stays the one definition) */
 	if (!(r->families & IR_FAMILY_BIT(k->family)))
@@ -191,10 +193,17 @@ static const char *failed_field(const struct ir_rule *r, const struct ir_packet 
 int polc_interp_run(const struct ir_policy *p, const void *frame, size_t len,
 		    struct polc_decision *d, struct polc_trace *trace)
 {
+	return polc_interp_run_ct(p, frame, len, p->track ? IR_CT_NEW : 0, d, trace);
+}
+
+int polc_interp_run_ct(const struct ir_policy *p, const void *frame, size_t len, uint8_t ct_state,
+		       struct polc_decision *d, struct polc_trace *trace)
+{
 	struct ir_packet k;
 
 	memset(d, 0, sizeof(*d));
 	d->reason = polc_interp_parse(frame, len, &k);
+	k.ct_state = ct_state;
 	d->packet = k;
 	if (d->reason != POLC_REASON_DEFAULT) {
 		d->verdict = d->reason == POLC_REASON_NON_IP ? POLC_VERDICT_PASS : POLC_VERDICT_DROP;

@@ -107,6 +107,8 @@ bool ir_rule_matches(const struct ir_rule *r, const struct ir_packet *k)
 
 	if (!(r->families & IR_FAMILY_BIT(f)))
 		return false;
+	if (k->ct_state && !(ir_rule_ct(r) & k->ct_state))
+		return false;
 	if (!ir_byteset_has(&r->proto[f], k->proto))
 		return false;
 	if (!addrset_matches(&r->src, f, k->src) ||

@@ -109,6 +109,35 @@ static inline void ir_byteset_add(struct ir_byteset *s, unsigned v)
 bool ir_byteset_empty(const struct ir_byteset *s);
 unsigned ir_byteset_count(const struct ir_byteset *s);
 
+/* A dnat rule's backend: an address of one family and a port (0: the
+ * packet's own destination port). */
+struct ir_backend {
+	uint8_t family; /* enum ir_family */
+	uint32_t addr[4];
+	uint16_t port;
+};
+
+enum ir_nat_kind {
+	IR_NAT_DNAT = POLC_NAT_DNAT,
+	IR_NAT_SNAT = POLC_NAT_SNAT,
+};
+
+/* What a dnat or snat rule translates a new flow to (checknat.c). */
+struct ir_nat {
+	enum ir_nat_kind kind;
+	uint32_t index;       /* service id among the policy's dnat rules, or snat id */
+	/* dnat */
+	enum polc_nat_balance balance;
+	uint32_t maglev_slot; /* among the policy's maglev services */
+	size_t n_backends;
+	struct ir_backend *backends;
+	/* snat: to the interface's address, or to (family, addr) */
+	bool ifaddr;
+	uint8_t family;
+	uint32_t addr[4];
+	uint16_t port_min, port_max;
+};
+
 struct ir_rule {
 	uint32_t id;           /* 1-based, dense within the policy */
 	enum polc_verdict verdict;
@@ -129,7 +158,28 @@ struct ir_rule {
 	struct ir_portset sport, dport;
 	/* the rule reads the L4 header: it cannot match a later fragment */
 	bool needs_l4;
+	/* a dnat or snat rule (its verdict is pass); NULL for the others */
+	const struct ir_nat *nat;
+	/* ct STATES: the IR_CT_* a packet's connection must be in; 0: none
+	 * written, which is IR_CT_RULES (known flows skip the rules) */
+	uint8_t ct;
 };
+
+/* Connection states (tracked policies), as bits. */
+#define IR_CT_NEW 0x01         /* no live flow: it would open one (a TCP SYN, ...) */
+#define IR_CT_ESTABLISHED 0x02 /* a packet of a live flow, either way */
+#define IR_CT_RELATED 0x04     /* an ICMP error about a live flow */
+#define IR_CT_INVALID 0x08     /* of a live flow, but not what its state admits */
+#define IR_CT_UNTRACKED 0x10   /* not trackable: fragments, other protocols, ... */
+#define IR_CT_STATES 5
+/* the states of packets that go through the rules when no ct is written */
+#define IR_CT_RULES (IR_CT_NEW | IR_CT_INVALID | IR_CT_UNTRACKED)
+
+/* The states a rule matches. */
+static inline uint8_t ir_rule_ct(const struct ir_rule *r)
+{
+	return r->ct ? r->ct : IR_CT_RULES;
+}
 
 /*
  * The classifier plan (classify.c): each packet field is mapped to the class
@@ -226,6 +276,19 @@ struct ir_policy {
 	bool track;
 	uint32_t ct_size;
 	enum polc_hook companion_hook;
+	/* NAT: how many dnat rules (services), of them maglev, snat rules */
+	uint32_t n_dnat, n_maglev, n_snat;
+	/*
+	 * ct: when some rule says 'ct STATES' (has_ct), the rules that apply
+	 * to packets in each connection state (IR_CT_* bit i: ct_view[i]),
+	 * each a policy of its own with the original rule ids, planned and
+	 * classified like one; views of the same rules are one.  A known
+	 * flow's packet (established, related) that no rule of its view
+	 * matches passes.  Without has_ct every view is the policy itself.
+	 */
+	bool has_ct;
+	struct ir_policy *ct_view[IR_CT_STATES];
+	bool is_view; /* this is a view of another policy */
 };
 
 #define IR_CT_SIZE_DEFAULT 65536u
@@ -256,6 +319,9 @@ struct ir_packet {
 	bool icmp_full;   /* the 8-byte ICMP header is there */
 	uint16_t echo_id; /* ICMP/ICMPv6: bytes 4-5 (when icmp_full) */
 	bool frag;        /* a fragment, first or later */
+	/* its connection's state (IR_CT_*, one bit) in a tracked policy; 0
+	 * in an untracked one (where no rule says ct) */
+	uint8_t ct_state;
 };
 
 /* qsort order of prefixes: family, address, then length (a covering prefix

@@ -163,6 +163,50 @@ static void policy_sets(struct polc_unit *u, struct ir_policy *p)
 			p->sets[p->n_sets++] = (uint32_t)i;
 }
 
+/*
+ * A tracked policy whose rules say 'ct': the rules of each connection state
+ * (ir.h, ct_view).  A view's C name is its first state's: <policy>_vnew,
+ * _vest, _vrel, _vinv, _vunt.
+ */
+static void ct_views(struct polc_unit *u, struct ir_policy *p)
+{
+	static const char *const sfx[IR_CT_STATES] = { "_vnew", "_vest", "_vrel", "_vinv", "_vunt" };
+
+	for (size_t j = 0; j < p->n_rules; j++)
+		p->has_ct |= p->rules[j].ct != 0;
+	for (int s = 0; s < IR_CT_STATES; s++)
+		p->ct_view[s] = p;
+	if (!p->has_ct)
+		return;
+	for (int s = 0; s < IR_CT_STATES; s++) {
+		struct ir_policy *v = arena_calloc(u->arena, 1, sizeof(*v));
+		*v = *p;
+		v->is_view = true;
+		v->has_ct = false;
+		for (int t = 0; t < IR_CT_STATES; t++)
+			v->ct_view[t] = v;
+		v->cname = arena_printf(u->arena, "%s%s", p->cname, sfx[s]);
+		v->name = arena_printf(u->arena, "%s (ct %s)", p->name, sfx[s] + 2);
+		v->rules = arena_calloc(u->arena, p->n_rules ? p->n_rules : 1, sizeof(*v->rules));
+		v->n_rules = 0;
+		for (size_t j = 0; j < p->n_rules; j++)
+			if (ir_rule_ct(&p->rules[j]) & (1u << s))
+				v->rules[v->n_rules++] = p->rules[j];
+		p->ct_view[s] = v;
+		/* the same rules as an earlier state's: that view */
+		for (int t = 0; t < s; t++) {
+			const struct ir_policy *w = p->ct_view[t];
+			bool same = w->n_rules == v->n_rules;
+			for (size_t j = 0; same && j < v->n_rules; j++)
+				same = w->rules[j].id == v->rules[j].id;
+			if (same) {
+				p->ct_view[s] = p->ct_view[t];
+				break;
+			}
+		}
+	}
+}
+
 int polc_lower(struct polc_unit *u)
 {
 	struct ast_file *f = &u->ast;
@@ -215,8 +259,15 @@ int polc_lower(struct polc_unit *u)
 				normalise_bytes(&r->icmp_type[fam]);
 			}
 			normalise_bytes(&r->icmp_code);
+			if (r->nat && r->nat->kind == IR_NAT_DNAT) {
+				p->n_dnat++;
+				p->n_maglev += r->nat->balance == POLC_NAT_BALANCE_MAGLEV;
+			} else if (r->nat) {
+				p->n_snat++;
+			}
 		}
 		policy_sets(u, p);
+		ct_views(u, p);
 	}
 	return 0;
 }

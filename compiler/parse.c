@@ -295,7 +295,8 @@ void parse_test_end(struct parse_ctx *c, struct polc_loc loc)
 }
 
 void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
-		  struct polc_loc packet_loc, const struct parse_by *by, struct polc_loc loc)
+		  struct polc_loc packet_loc, const struct parse_by *by, const char *as,
+		  struct polc_loc as_loc, struct polc_loc loc)
 {
 	struct ast_expect *e = arena_alloc(c->arena, sizeof(*e));
 
@@ -305,6 +306,8 @@ void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
 	e->verdict = v;
 	e->packet = packet;
 	e->packet_loc = packet_loc;
+	e->as_packet = as;
+	e->as_loc = as_loc;
 	if (by->word) {
 		e->by_loc = by->word_loc;
 		if (strcmp(by->word, "default") == 0 && !by->name && !by->num) {
@@ -394,6 +397,55 @@ void parse_rule_label(struct parse_ctx *c, const char *label,
 	}
 	r->label = label;
 	r->label_loc = loc;
+}
+
+/* dnat / snat: a pass rule that translates (checknat.c checks the rest) */
+void parse_rule_begin_nat(struct parse_ctx *c, enum ast_nat nat, struct polc_loc loc)
+{
+	parse_rule_begin(c, AST_PASS, loc);
+	c->rule->nat = nat;
+}
+
+void parse_rule_target(struct parse_ctx *c, struct polc_loc arrow, struct ast_value *target,
+		       bool interface, struct polc_loc target_loc, struct ast_value *port,
+		       struct polc_loc port_loc)
+{
+	struct ast_rule *r = c->rule;
+
+	if (r->arrow_loc.line) {
+		twice(c, "'->'", arrow, r->arrow_loc);
+		return;
+	}
+	r->arrow_loc = arrow;
+	r->target = target;
+	r->target_interface = interface;
+	r->target_loc = target_loc;
+	r->target_port = port;
+	r->target_port_loc = port_loc;
+}
+
+void parse_rule_balance(struct parse_ctx *c, const char *name, struct polc_loc loc)
+{
+	struct ast_rule *r = c->rule;
+
+	if (r->balance) {
+		twice(c, "'balance'", loc, r->balance_loc);
+		return;
+	}
+	r->balance = name;
+	r->balance_loc = loc;
+}
+
+void parse_rule_ct(struct parse_ctx *c, struct polc_loc kw, struct ast_value *states)
+{
+	struct ast_rule *r = c->rule;
+
+	if (r->ct) {
+		twice(c, "'ct'", kw, r->ct_loc);
+		return;
+	}
+	r->ct = states;
+	r->ct_loc = kw;
 }
 
 void parse_rule_end(struct parse_ctx *c, struct polc_loc loc)

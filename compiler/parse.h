@@ -75,7 +75,8 @@ void parse_test_begin(struct parse_ctx *c, const char *name, struct polc_loc nam
 void parse_test_policy(struct parse_ctx *c, const char *name, struct polc_loc loc);
 void parse_test_end(struct parse_ctx *c, struct polc_loc loc);
 void parse_expect(struct parse_ctx *c, enum ast_verdict v, const char *packet,
-		  struct polc_loc packet_loc, const struct parse_by *by, struct polc_loc loc);
+		  struct polc_loc packet_loc, const struct parse_by *by, const char *as,
+		  struct polc_loc as_loc, struct polc_loc loc);
 void parse_rule_begin(struct parse_ctx *c, enum ast_verdict v,
 		      struct polc_loc loc);
 void parse_rule_proto(struct parse_ctx *c, struct ast_value *proto);
@@ -86,6 +87,12 @@ void parse_rule_icmp(struct parse_ctx *c, bool code, struct polc_loc kw,
 		     struct ast_value *v);
 void parse_rule_label(struct parse_ctx *c, const char *label,
 		      struct polc_loc loc);
+void parse_rule_begin_nat(struct parse_ctx *c, enum ast_nat nat, struct polc_loc loc);
+void parse_rule_target(struct parse_ctx *c, struct polc_loc arrow, struct ast_value *target,
+		       bool interface, struct polc_loc target_loc, struct ast_value *port,
+		       struct polc_loc port_loc);
+void parse_rule_balance(struct parse_ctx *c, const char *name, struct polc_loc loc);
+void parse_rule_ct(struct parse_ctx *c, struct polc_loc kw, struct ast_value *states);
 void parse_rule_end(struct parse_ctx *c, struct polc_loc loc);
 
 /* Value constructors. */

@@ -92,6 +92,8 @@ static size_t linear_values(const struct ir_policy *p)
 	return n;
 }
 
+static int plan_one(struct polc_unit *u, struct ir_policy *p);
+
 int polc_plan(struct polc_unit *u)
 {
 	int err = 0;
@@ -99,21 +101,38 @@ int polc_plan(struct polc_unit *u)
 	for (size_t i = 0; i < u->ir.n_policies; i++) {
 		struct ir_policy *p = &u->ir.policies[i];
 
-		switch (u->plan_choice) {
-		case POLC_PLAN_FORCE_LINEAR:
-			plan_linear(u, p, "chosen with --plan");
-			break;
-		case POLC_PLAN_FORCE_CLASSIFIER:
-			err = plan_classifier(u, p, true) ?: err;
-			break;
-		case POLC_PLAN_AUTO:
-			if (p->n_rules <= PLAN_LINEAR_RULES &&
-			    linear_values(p) <= PLAN_LINEAR_VALUES)
-				plan_linear(u, p, "few rules");
-			else
-				err = plan_classifier(u, p, false) ?: err;
-			break;
+		if (!p->has_ct) {
+			err = plan_one(u, p) ?: err;
+			continue;
 		}
+		/* its views are what the program classifies with (ir.h) */
+		for (int s = 0; s < IR_CT_STATES; s++) {
+			bool done = false;
+			for (int t = 0; t < s; t++)
+				done |= p->ct_view[t] == p->ct_view[s];
+			if (!done)
+				err = plan_one(u, p->ct_view[s]) ?: err;
+		}
+		p->plan = p->ct_view[0]->plan;
+		p->classify_inline = p->ct_view[0]->classify_inline;
 	}
 	return err;
+}
+
+static int plan_one(struct polc_unit *u, struct ir_policy *p)
+{
+	switch (u->plan_choice) {
+	case POLC_PLAN_FORCE_LINEAR:
+		plan_linear(u, p, "chosen with --plan");
+		return 0;
+	case POLC_PLAN_FORCE_CLASSIFIER:
+		return plan_classifier(u, p, true);
+	case POLC_PLAN_AUTO:
+		break;
+	}
+	if (p->n_rules <= PLAN_LINEAR_RULES && linear_values(p) <= PLAN_LINEAR_VALUES) {
+		plan_linear(u, p, "few rules");
+		return 0;
+	}
+	return plan_classifier(u, p, false);
 }

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interp.h"
+#include "pktgen.h"
 #include "polrt.h"
 #include "testkernel.h"
 
@@ -30,6 +32,7 @@ struct polc_test_kernel {
 		struct polrt_loaded *l;
 		int err;
 		int ct_fd; /* a tracked policy's conntrack table, or -1 */
+		int rr_fd; /* its round-robin counters (dnat), or -1 */
 	} loaded[MAX_LOADED];
 	char log[1024]; /* libpolrt's last error, for the message */
 };
@@ -115,12 +118,18 @@ static struct polrt_loaded *loaded(struct polc_test_kernel *k, const char *polic
 	k->loaded[k->n].l = l;
 	k->loaded[k->n].err = *err;
 	k->loaded[k->n].ct_fd = -1;
+	k->loaded[k->n].rr_fd = -1;
 	const struct polrt_meta *m = polrt_artifact_meta(k->a);
 	const struct polc_meta_policy *p = polrt_meta_policy(m, policy);
 	if (l && p && p->n_progs > 1) {
 		char ct[256];
 		snprintf(ct, sizeof(ct), "%s_ct", polrt_meta_str(m, m->progs[p->first_prog].name_str));
 		k->loaded[k->n].ct_fd = polrt_loaded_map_fd(l, ct);
+		if (p->n_nats) {
+			snprintf(ct, sizeof(ct), "%s_nat_rr",
+				 polrt_meta_str(m, m->progs[p->first_prog].name_str));
+			k->loaded[k->n].rr_fd = polrt_loaded_map_fd(l, ct);
+		}
 	}
 	k->n++;
 	return l;
@@ -142,9 +151,17 @@ static void reset(void *ctx, const char *policy)
 	int err;
 	struct polrt_loaded *l = loaded(k, policy, &err);
 
-	for (size_t i = 0; l && i < k->n; i++)
-		if (k->loaded[i].l == l && k->loaded[i].ct_fd >= 0)
+	for (size_t i = 0; l && i < k->n; i++) {
+		if (k->loaded[i].l != l)
+			continue;
+		if (k->loaded[i].ct_fd >= 0)
 			flush(k->loaded[i].ct_fd);
+		/* round-robin starts again at the first backend */
+		uint32_t zero = 0;
+		for (uint32_t key = 0; k->loaded[i].rr_fd >= 0; key++)
+			if (bpf_map_update_elem(k->loaded[i].rr_fd, &key, &zero, BPF_ANY) != 0)
+				break;
+	}
 }
 
 static int run(void *ctx, const char *policy, bool out, const void *frame, size_t len,
@@ -164,6 +181,13 @@ static int run(void *ctx, const char *policy, bool out, const void *frame, size_
 	seen->rule = d.rule;
 	seen->reason = d.rule ? POLC_REASON_DEFAULT : d.reason;
 	seen->established = d.established;
+	/* what leaves, and whether its checksums still verify */
+	struct ir_packet pk;
+	seen->out_valid = d.verdict == POLC_VERDICT_PASS && d.out_len &&
+			  polc_interp_parse(d.out, d.out_len, &pk) == POLC_REASON_DEFAULT &&
+			  polc_tuple_of(&pk, &seen->out);
+	seen->bad_csum = d.verdict == POLC_VERDICT_PASS && d.out_len &&
+			 pkt_frame_csum_ok(frame, len) && !pkt_frame_csum_ok(d.out, d.out_len);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  * the interpreter's, field for field: verdict, deciding rule, reason.  The
  * rules that decided some packet are counted for --coverage.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,8 +20,33 @@
 
 static bool seen_same(const struct polc_seen *a, const struct polc_seen *b)
 {
-	return a->verdict == b->verdict && a->rule == b->rule && a->reason == b->reason &&
-	       a->established == b->established;
+	if (a->verdict != b->verdict || a->rule != b->rule || a->reason != b->reason ||
+	    a->established != b->established)
+		return false;
+	/* what a passed packet leaves as: the same translation */
+	if (a->verdict == POLC_VERDICT_PASS && a->out_valid && b->out_valid)
+		return polc_tuple_eq(&a->out, &b->out);
+	return true;
+}
+
+/* "tcp 10.0.0.1:40000 -> 10.2.1.2:8080" */
+void polc_tuple_text(char *buf, size_t len, const struct polc_tuple *t)
+{
+	char a[64], b[64];
+	uint8_t x[16], y[16];
+
+	for (int i = 0; i < 16; i++) {
+		x[i] = (uint8_t)(t->src[i / 4] >> (24 - 8 * (i % 4)));
+		y[i] = (uint8_t)(t->dst[i / 4] >> (24 - 8 * (i % 4)));
+	}
+	inet_ntop(t->family == 6 ? AF_INET6 : AF_INET, x, a, sizeof(a));
+	inet_ntop(t->family == 6 ? AF_INET6 : AF_INET, y, b, sizeof(b));
+	const char *proto = t->proto == 6 ? "tcp" : t->proto == 17 ? "udp" : t->proto == 1 ? "icmp" : "icmpv6";
+	if (t->proto == 6 || t->proto == 17)
+		snprintf(buf, len, t->family == 6 ? "%s [%s]:%u -> [%s]:%u" : "%s %s:%u -> %s:%u",
+			 proto, a, t->sport, b, t->dport);
+	else
+		snprintf(buf, len, "%s %s -> %s id %u", proto, a, b, t->sport);
 }
 
 /* "drop by rule 3 (ssh, line 12)", "pass by default", "drop by truncated" */
@@ -72,7 +98,7 @@ static void run_expect(const struct ir_policy *p, const struct ast_expect *e,
 {
 	uint8_t frame[2048];
 	size_t len = 0;
-	char got[128], other[128];
+	char got[200], other[200];
 
 	x->packet = e->packet;
 	x->line = e->loc.line;
@@ -89,35 +115,58 @@ static void run_expect(const struct ir_policy *p, const struct ast_expect *e,
 		return;
 	}
 
-	struct polc_decision d;
-	bool established = false;
-	bool out = p->track && e->pk->out;
-	if (out) {
-		/* the companion program: records, passes */
-		polc_ct_model_out(ct, frame, len);
-		memset(&d, 0, sizeof(d));
-		d.verdict = POLC_VERDICT_PASS;
-	} else if (p->track) {
-		polc_ct_model_in(ct, p, frame, len, &d, &established);
-	} else {
-		polc_interp_run(p, frame, len, &d, NULL);
-	}
-	x->interp = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason,
-					established };
-	if (x->interp.rule && x->interp.rule <= p->n_rules)
-		decided[x->interp.rule - 1] = true;
-	describe(got, sizeof(got), p, &x->interp);
-
+	/* the kernel first: a random dnat rule's model follows its pick */
 	if (k) {
-		int err = k->run(k->ctx, p->name, out, frame, len, &x->kernel);
+		int err = k->run(k->ctx, p->name, p->track && e->pk->out, frame, len, &x->kernel);
 		if (err) {
 			x->status = POLC_TEST_ERROR;
 			snprintf(x->why, sizeof(x->why), "the kernel run failed: %s", strerror(-err));
 			return;
 		}
 		x->kernel_ran = true;
+	}
+
+	struct polc_decision d;
+	struct polc_ct_out o = { 0 }, hint = { x->kernel.out_valid, x->kernel.out };
+	bool established = false;
+	bool out = p->track && e->pk->out;
+	if (out) {
+		/* the companion program: records, passes, translates replies */
+		polc_ct_model_out(ct, frame, len, &o);
+		memset(&d, 0, sizeof(d));
+		d.verdict = POLC_VERDICT_PASS;
+	} else if (p->track) {
+		polc_ct_model_in(ct, p, frame, len, &d, &established, k ? &hint : NULL, &o);
+	} else {
+		polc_interp_run(p, frame, len, &d, NULL);
+		o.valid = d.verdict == POLC_VERDICT_PASS && polc_tuple_of(&d.packet, &o.t);
+	}
+	x->interp = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason,
+					established, o.valid && d.verdict == POLC_VERDICT_PASS, o.t,
+					false };
+	if (x->interp.rule && x->interp.rule <= p->n_rules)
+		decided[x->interp.rule - 1] = true;
+	describe(got, sizeof(got), p, &x->interp);
+
+	if (k) {
+		if (x->kernel.bad_csum) {
+			x->status = POLC_TEST_BUG;
+			snprintf(x->why, sizeof(x->why),
+				 "polc bug: the compiled program left the packet with a wrong checksum "
+				 "(please report it with the policy and this packet)");
+			return;
+		}
 		if (!seen_same(&x->interp, &x->kernel)) {
 			describe(other, sizeof(other), p, &x->kernel);
+			if (x->interp.verdict == x->kernel.verdict && x->interp.out_valid &&
+			    x->kernel.out_valid) {
+				char a[128], b[128];
+				polc_tuple_text(a, sizeof(a), &x->interp.out);
+				polc_tuple_text(b, sizeof(b), &x->kernel.out);
+				snprintf(got + strlen(got), sizeof(got) - strlen(got), ", leaving as %s", a);
+				snprintf(other + strlen(other), sizeof(other) - strlen(other),
+					 ", leaving as %s", b);
+			}
 			x->status = POLC_TEST_BUG;
 			snprintf(x->why, sizeof(x->why),
 				 "polc bug: the interpreter says %s, the compiled program %s "
@@ -125,6 +174,17 @@ static void run_expect(const struct ir_policy *p, const struct ast_expect *e,
 				 got, other);
 			return;
 		}
+	}
+	if (e->as && x->interp.verdict == POLC_VERDICT_PASS &&
+	    !(x->interp.out_valid && polc_tuple_eq(&x->interp.out, e->as))) {
+		char want[128], have[128] = "not as a flow";
+		polc_tuple_text(want, sizeof(want), e->as);
+		if (x->interp.out_valid)
+			polc_tuple_text(have, sizeof(have), &x->interp.out);
+		x->status = POLC_TEST_FAIL;
+		snprintf(x->why, sizeof(x->why), "expected it to leave as %s, it leaves as %s%s", want,
+			 have, k ? " (the interpreter and the kernel agree)" : "");
+		return;
 	}
 	if (!as_expected(e, &x->interp)) {
 		struct polc_seen w = x->want;
@@ -152,6 +212,7 @@ int polc_test_run(struct polc_unit *u, const struct polc_kernel *k, struct polc_
 	if (u->diags.n_errors)
 		return POLC_EPOLICY;
 	struct polc_ct_model *ct = arena_calloc(u->arena, 1, sizeof(*ct));
+	ct->arena = u->arena;
 	r->file = u->src->name;
 	r->kernel = k != NULL;
 	r->n_tests = a->tests.n;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "interp.h"
 #include "polc.h"
 #include "polc_contract.h"
 
@@ -29,6 +30,11 @@ struct polc_seen {
 	uint32_t rule;           /* 1-based rule id; 0: no rule decided */
 	enum polc_reason reason; /* POLC_REASON_DEFAULT when a rule or the default did */
 	bool established;        /* passed as a packet of a tracked flow (no rule) */
+	/* a passed packet as it leaves (NAT rewrites it); out_valid: a
+	 * trackable packet (TCP, UDP, ICMP echo) was passed */
+	bool out_valid;
+	struct polc_tuple out;
+	bool bad_csum;           /* kernel: it left with a wrong checksum */
 };
 
 /* Runs frames through the compiled programs. */
@@ -91,6 +97,9 @@ struct polc_test_report {
  * interpreter only.  The report lives in the unit's arena.  Returns 0 (the
  * outcome is in the report) or a POLC_E* code.
  */
+/* "tcp 10.0.0.1:40000 -> 10.2.1.2:8080", for messages */
+void polc_tuple_text(char *buf, size_t len, const struct polc_tuple *t);
+
 int polc_test_run(struct polc_unit *u, const struct polc_kernel *k, struct polc_test_report *r);
 
 /* testreport.c: a line per test and a summary; JSON; JUnit XML. */

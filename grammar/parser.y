@@ -80,6 +80,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct parse_ctx *ctx,
 %token ANY "any"
 %token TRACK "track"
 %token TEST "test" EXPECT "expect" BY "by" IN "in"
+%token CT "ct" AS "as" DNAT "dnat" SNAT "snat" BALANCE "balance" INTERFACE "interface" ARROW "->"
 %token NL "end of line"
 %token <num> NUMBER "number"
 %token <str> IDENT "name" REF "$constant" SETREF "@set" STRING "string"
@@ -184,7 +185,9 @@ test_body
 test_item
 	: %empty
 	| EXPECT verdict STRING expect_by
-	                                 { parse_expect(ctx, $2, $3, @3, &$4, @$); }
+	                                 { parse_expect(ctx, $2, $3, @3, &$4, NULL, @$, @$); }
+	| EXPECT verdict STRING expect_by AS STRING
+	                                 { parse_expect(ctx, $2, $3, @3, &$4, $6, @6, @$); }
 	| error                          { parse_recovered(ctx); }
 	;
 
@@ -212,6 +215,10 @@ verdict
 rule
 	: verdict                        { parse_rule_begin(ctx, $1, @1); }
 	  rule_proto rule_parts          { parse_rule_end(ctx, @$); }
+	| DNAT                           { parse_rule_begin_nat(ctx, AST_NAT_DNAT, @1); }
+	  rule_proto rule_parts          { parse_rule_end(ctx, @$); }
+	| SNAT                           { parse_rule_begin_nat(ctx, AST_NAT_SNAT, @1); }
+	  rule_proto rule_parts          { parse_rule_end(ctx, @$); }
 	;
 
 rule_proto
@@ -231,6 +238,14 @@ rule_part
 	| CODE value        { parse_rule_icmp(ctx, true, @1, $2); }
 	| LABEL STRING      { parse_rule_label(ctx, $2, @2); }
 	| LABEL IDENT       { parse_rule_label(ctx, $2, @2); }
+	| ARROW value       { parse_rule_target(ctx, @1, $2, false, @2, NULL, @2); }
+	| ARROW value PORT value
+	                    { parse_rule_target(ctx, @1, $2, false, @2, $4, @3); }
+	| ARROW INTERFACE   { parse_rule_target(ctx, @1, NULL, true, @2, NULL, @2); }
+	| ARROW INTERFACE PORT value
+	                    { parse_rule_target(ctx, @1, NULL, true, @2, $4, @3); }
+	| BALANCE IDENT     { parse_rule_balance(ctx, $2, @2); }
+	| CT value          { parse_rule_ct(ctx, @1, $2); }
 	;
 
 endpoint
@@ -265,6 +280,9 @@ scalar
 	| IPV4 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > INT_MAX ? INT_MAX : $3); $$->prefix_loc = @3; $$->loc = @$; }
 	| IPV6                           { $$ = $1; $$->prefix_len = -1; }
 	| IPV6 '/' NUMBER                { $$ = $1; $$->prefix_len = (int)($3 > INT_MAX ? INT_MAX : $3); $$->prefix_loc = @3; $$->loc = @$; }
+	/* an address and a port: a dnat backend */
+	| IPV4 ':' NUMBER                { $$ = $1; $$->prefix_len = -1; $$->has_port = true; $$->port = $3; $$->port_loc = @3; $$->loc = @$; }
+	| '[' IPV6 ']' ':' NUMBER        { $$ = $2; $$->prefix_len = -1; $$->has_port = true; $$->port = $5; $$->port_loc = @5; $$->loc = @$; }
 	| NUMBER                         { $$ = ast_value_new(ctx, AV_NUMBER, @1); $$->num = $1; }
 	| NUMBER '-' NUMBER              { $$ = ast_value_new(ctx, AV_RANGE, @$); $$->num = $1; $$->num_hi = $3; }
 	| IDENT                          { $$ = ast_value_new(ctx, AV_IDENT, @1); $$->name = $1; }
@@ -324,7 +342,9 @@ static void token_name(yysymbol_kind_t sym, char *buf, size_t size)
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 				 struct parse_ctx *ctx)
 {
-	enum { MAX_LISTED = 8 };
+	/* what may come is listed when it is a few words: a statement's
+	 * keywords, a rule's parts; not where any value could */
+	enum { MAX_LISTED = 8, MAX_LISTED_WORDS = 12 };
 	yysymbol_kind_t expected[YYNTOKENS];
 	yysymbol_kind_t got = yypcontext_token(yyctx);
 	int n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
@@ -369,6 +389,10 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	char kwbuf[YYNTOKENS][24];
 	size_t n_kw = 0;
 
+	bool value_here = false;
+	for (int i = 0; i < n; i++)
+		value_here |= expected[i] == YYSYMBOL_IPV4;
+	bool listed = n <= MAX_LISTED || (n <= MAX_LISTED_WORDS && !value_here);
 	for (int i = 0; i < n; i++) {
 		char name[64];
 		token_name(expected[i], name, sizeof(name));
@@ -381,7 +405,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 			keywords[n_kw] = kwbuf[n_kw];
 			n_kw++;
 		}
-		if (n <= MAX_LISTED && len < (int)sizeof(msg))
+		if (listed && len < (int)sizeof(msg))
 			len += snprintf(msg + len, sizeof(msg) - (size_t)len,
 					"%s%s",
 					i == 0	   ? ", expected " :

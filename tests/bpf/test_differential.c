@@ -33,9 +33,11 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "bpf_harness.h"
 #include "ctmodel.h"
 #include "interp.h"
+#include "pktgen.h"
 #include "polrt.h"
 #include "ir.h"
 #include "polc.h"
@@ -339,28 +341,63 @@ static void test_interpreter_and_kernel_agree(void **state)
 /*
  * Tracked policies: random sequences of packets both ways over a few
  * tuples (so that flows open, answer, close and reopen), the policy's
- * program for arriving ones and its companion for leaving ones, against
- * the interpreter's conntrack model (compiler/ctmodel.c).
+ * program for the packets it sees and its companion for the others,
+ * against the interpreter's conntrack model (compiler/ctmodel.c): the
+ * verdict, what decided it, and for a passed packet the tuple it leaves
+ * with (NAT) and that its checksums still verify.  Four kinds of policy:
+ * plain rules, rules with 'ct', a dnat load balancer and an snat gateway.
  */
-static void seq_frame(struct pkt *k, bool *out)
+struct seq_kind {
+	const char *name;
+	const char *const *near; /* addresses on the policy's side: its packets go to them (ingress) */
+	size_t n_near;           /* ... or come from them (egress) */
+	const char *const *far;
+	size_t n_far;
+	const uint16_t *near_ports;
+	size_t n_near_ports;
+	const uint16_t *far_ports;
+	size_t n_far_ports;
+	bool egress;             /* the policy is on egress: it sees near -> far */
+};
+
+#define ARR(a) a, sizeof(a) / sizeof(a[0])
+
+static const char *const host_in[] = { "192.0.2.10", "192.0.2.11" };
+static const char *const host_out[] = { "203.0.113.5", "198.51.100.7" };
+static const uint16_t host_in_ports[] = { 80, 53, 22 }, host_out_ports[] = { 40000, 40001 };
+static const char *const lb_in[] = { "192.0.2.10", "192.0.2.21", "192.0.2.22" };
+static const uint16_t lb_in_ports[] = { 80, 53, 8080 };
+static const char *const gw_in[] = { "10.0.0.2", "10.0.0.3", "192.0.2.1" };
+static const char *const gw_out[] = { "198.51.100.9", "198.51.100.10" };
+static const uint16_t gw_in_ports[] = { 40000, 40001, 5000 }, gw_out_ports[] = { 80, 53 };
+
+static const struct seq_kind seq_kinds[] = {
+	{ "rules", ARR(host_in), ARR(host_out), ARR(host_in_ports), ARR(host_out_ports), false },
+	{ "ct rules", ARR(host_in), ARR(host_out), ARR(host_in_ports), ARR(host_out_ports), false },
+	{ "dnat", ARR(lb_in), ARR(host_out), ARR(lb_in_ports), ARR(host_out_ports), false },
+	{ "snat", ARR(gw_in), ARR(gw_out), ARR(gw_in_ports), ARR(gw_out_ports), true },
+};
+
+static void seq_frame(const struct seq_kind *sk, struct pkt *k, bool *out)
 {
-	static const char *const inside[] = { "192.0.2.10", "192.0.2.11" };
-	static const char *const outside[] = { "203.0.113.5", "198.51.100.7" };
-	static const uint16_t sports[] = { 40000, 40001 }, dports[] = { 80, 53, 22 };
 	static const uint8_t flags[] = { PKT_TCP_SYN, PKT_TCP_SYN | PKT_TCP_ACK, PKT_TCP_ACK,
 					 PKT_TCP_ACK | PKT_TCP_PSH, PKT_TCP_FIN | PKT_TCP_ACK,
 					 PKT_TCP_RST, PKT_TCP_SYN | PKT_TCP_ACK };
-	const char *in = PICK(inside), *ex = PICK(outside);
-	uint16_t ep = PICK(sports), ip_port = PICK(dports);
+	const char *near = sk->near[rnd((unsigned)sk->n_near)], *far = sk->far[rnd((unsigned)sk->n_far)];
+	uint16_t np = sk->near_ports[rnd((unsigned)sk->n_near_ports)];
+	uint16_t fp = sk->far_ports[rnd((unsigned)sk->n_far_ports)];
 	unsigned kind = rnd(8);
 
-	*out = rnd(3) == 0;
-	/* the outside end's address and port, the inside end's */
-	const char *src = *out ? in : ex, *dst = *out ? ex : in;
-	uint16_t sp = *out ? ip_port : ep, dp = *out ? ep : ip_port;
-	if (rnd(4) == 0) { /* the inside end opens: it is the client */
-		sp = *out ? ep : ip_port;
-		dp = *out ? ip_port : ep;
+	*out = rnd(3) == 0; /* through the companion */
+	/* towards the near side: arriving at an ingress policy, or the
+	 * companion's of an egress one */
+	bool to_near = *out == sk->egress;
+	const char *src = to_near ? far : near, *dst = to_near ? near : far;
+	uint16_t sp = to_near ? fp : np, dp = to_near ? np : fp;
+	if (rnd(4) == 0) { /* the other end's ports: the other side opened */
+		uint16_t t = sp;
+		sp = dp;
+		dp = t;
 	}
 	if (kind < 5)
 		pkt_tcp4(k, src, dst, sp, dp, PICK(flags), rnd(2) ? 0 : 20);
@@ -370,25 +407,70 @@ static void seq_frame(struct pkt *k, bool *out)
 		pkt_icmp4(k, src, dst, rnd(2) ? 8 : 0, 0, 8);
 }
 
+static void seq_policy(unsigned kind, char *src, size_t len, bool *tc)
+{
+	/* not random: which backend it picks is the kernel's secret when a
+	 * conflict then drops the flow (polc test follows its pick otherwise) */
+	static const char *const balance[] = { "round-robin", "maglev" };
+	const char *dflt = rnd(2) ? "drop" : "pass";
+
+	*tc = kind >= 2 || rnd(3) == 0;
+	switch (kind) {
+	case 0:
+	case 1:
+		snprintf(src, len,
+			 "policy diff {\n    attach %s\n    default %s\n    track size 1024\n"
+			 "%s"
+			 "    pass tcp to port 80\n    %s udp to port 53\n    pass icmp type echo-request\n"
+			 "    %s tcp from 198.51.100.0/24\n"
+			 "%s"
+			 "}\n",
+			 *tc ? "tc ingress" : "xdp", dflt,
+			 kind == 1 ? "    drop tcp ct established from 198.51.100.7 to port 80\n"
+				     "    drop tcp ct invalid to port 22\n" : "",
+			 rnd(2) ? "pass" : "drop", rnd(2) ? "pass" : "drop",
+			 kind == 1 ? "    pass udp ct { established, untracked }\n" : "");
+		return;
+	case 2:
+		snprintf(src, len,
+			 "policy diff {\n    attach tc ingress\n    default %s\n    track size 1024\n"
+			 "    drop tcp from 198.51.100.7 to port 22\n"
+			 "    dnat tcp to 192.0.2.10 port 80 -> { 192.0.2.21:8080, 192.0.2.22:8080 } balance %s\n"
+			 "    dnat udp to 192.0.2.10 port 53 -> { 192.0.2.21, 192.0.2.22 } balance %s\n"
+			 "    pass icmp type echo-request\n"
+			 "    %s tcp to port 8080\n}\n",
+			 dflt, PICK(balance), PICK(balance), rnd(2) ? "pass" : "drop");
+		return;
+	default:
+		snprintf(src, len,
+			 "policy diff {\n    attach tc egress\n    default %s\n    track size 1024\n"
+			 "    pass from 192.0.2.1\n"
+			 "    snat from 10.0.0.0/24 -> 192.0.2.1 port 40000-%u\n"
+			 "}\n",
+			 dflt, 40000 + rnd(3));
+		return;
+	}
+}
+
 static void test_tracked_sequences_agree(void **state)
 {
 	(void)state;
-	const unsigned long rounds = env_or("DIFF_TRACK_ROUNDS", 12);
+	const unsigned long rounds = env_or("DIFF_TRACK_ROUNDS", 24);
 	const unsigned long frames = env_or("DIFF_TRACK_FRAMES", 600);
-	unsigned long checked = 0, established = 0, leaving = 0;
+	unsigned long checked = 0, established = 0, leaving = 0, translated = 0;
+	unsigned long per_kind[4] = { 0 };
 	struct polc_ct_model *m = calloc(1, sizeof(*m));
+	struct polrt_decision *kd = calloc(1, sizeof(*kd));
 
 	assert_non_null(m);
+	assert_non_null(kd);
 	for (unsigned long round = 0; round < rounds; round++) {
 		rng = (env_or("DIFF_SEED", 20261202) + 1000 + round) * 0x9e3779b97f4a7c15ull | 1;
-		bool tc = rnd(3) == 0;
-		char src[512];
-		snprintf(src, sizeof(src),
-			 "policy diff {\n    attach %s\n    default %s\n    track size 1024\n"
-			 "    pass tcp to port 80\n    %s udp to port 53\n    pass icmp type echo-request\n"
-			 "    %s tcp from 198.51.100.0/24\n}\n",
-			 tc ? "tc ingress" : "xdp", rnd(2) ? "drop" : "pass", rnd(2) ? "pass" : "drop",
-			 rnd(2) ? "pass" : "drop");
+		unsigned kind = (unsigned)(round % 4);
+		const struct seq_kind *sk = &seq_kinds[kind];
+		bool tc;
+		char src[1024];
+		seq_policy(kind, src, sizeof(src), &tc);
 		static const char *const warnings[] = { "no-shadow", "no-redundant", NULL };
 		struct harness_opts o = { .warnings = warnings, .name = "track.pol" };
 		struct harness_obj *obj = harness_compile_opts(src, &o);
@@ -396,43 +478,73 @@ static void test_tracked_sequences_agree(void **state)
 			fail_msg("the tracked policy did not compile or load:\n%s", src);
 		const struct ir_policy *pol = harness_ir_policy(obj, "diff");
 		struct harness_prog *prog = harness_prog_ok(obj, "diff");
+		struct arena *arena = arena_new();
 		polc_ct_model_reset(m);
+		memset(m->maglev, 0, sizeof(m->maglev));
+		m->arena = arena;
 
 		for (unsigned long f = 0; f < frames; f++) {
 			struct pkt k;
 			bool out, est = false;
 			struct polc_decision d;
-			struct polrt_decision kd;
+			struct polc_ct_out mo, ko = { 0 };
+			struct ir_packet kp;
 
-			seq_frame(&k, &out);
+			seq_frame(sk, &k, &out);
+			int err = out ? polrt_loaded_run_companion(prog->loaded, k.data, k.len, kd)
+				      : polrt_loaded_run(prog->loaded, k.data, k.len, kd);
+			if (!err && kd->verdict == POLC_VERDICT_PASS && kd->out_len &&
+			    polc_interp_parse(kd->out, kd->out_len, &kp) == POLC_REASON_DEFAULT)
+				ko.valid = polc_tuple_of(&kp, &ko.t);
+			bool csum_ok = !kd->out_len || pkt_frame_csum_ok(kd->out, kd->out_len);
 			if (out) {
-				polc_ct_model_out(m, k.data, k.len);
-				assert_int_equal(polrt_loaded_run_companion(prog->loaded, k.data, k.len, &kd), 0);
+				polc_ct_model_out(m, k.data, k.len, &mo);
+				memset(&d, 0, sizeof(d));
+				d.verdict = POLC_VERDICT_PASS;
 				leaving++;
-				continue;
+			} else {
+				polc_ct_model_in(m, pol, k.data, k.len, &d, &est, &ko, &mo);
 			}
-			polc_ct_model_in(m, pol, k.data, k.len, &d, &est);
-			int err = polrt_loaded_run(prog->loaded, k.data, k.len, &kd);
 			uint32_t rule = est ? 0 : d.rule;
-			if (err || kd.verdict != d.verdict || kd.rule != rule || kd.established != est) {
-				fprintf(stderr, "round %lu, packet %lu: the interpreter says %s rule %u%s, the "
-					"kernel %s rule %u%s (error %d)\n--- policy ---\n%s",
-					round, f, d.verdict == POLC_VERDICT_PASS ? "pass" : "drop", rule,
-					est ? " established" : "", kd.verdict == POLC_VERDICT_PASS ? "pass" : "drop",
-					kd.rule, kd.established ? " established" : "", err, src);
+			bool same_out = !(mo.valid && ko.valid) || polc_tuple_eq(&mo.t, &ko.t);
+			if (err || kd->verdict != d.verdict || (!out && (kd->rule != rule ||
+								  kd->established != est)) ||
+			    (d.verdict == POLC_VERDICT_PASS && !same_out) || !csum_ok) {
+				fprintf(stderr, "round %lu (%s), packet %lu%s: the interpreter says %s rule "
+					"%u%s, the kernel %s rule %u%s (error %d)%s%s\n--- policy ---\n%s",
+					round, sk->name, f, out ? " (companion)" : "",
+					d.verdict == POLC_VERDICT_PASS ? "pass" : "drop", rule,
+					est ? " established" : "",
+					kd->verdict == POLC_VERDICT_PASS ? "pass" : "drop", kd->rule,
+					kd->established ? " established" : "", err,
+					same_out ? "" : "; they translate it differently",
+					csum_ok ? "" : "; the kernel's output has a bad checksum", src);
 				hexdump(&k);
 				fail_msg("the interpreter's conntrack and the kernel's disagree");
 			}
-			checked++;
+			if (d.verdict == POLC_VERDICT_PASS && mo.valid) {
+				struct ir_packet ip;
+				struct polc_tuple it;
+				if (polc_interp_parse(k.data, k.len, &ip) == POLC_REASON_DEFAULT &&
+				    polc_tuple_of(&ip, &it) && !polc_tuple_eq(&it, &mo.t))
+					translated++;
+			}
+			checked += !out;
+			per_kind[kind] += !out;
 			established += est;
 		}
+		arena_free(&arena);
 		harness_free(obj);
 	}
 	free(m);
-	printf("test_differential: tracked: %lu policies, %lu arriving packets (%lu of known flows), "
-	       "%lu leaving\n",
-	       rounds, checked, established, leaving);
+	free(kd);
+	printf("test_differential: tracked: %lu policies, %lu arriving packets (%lu of known flows; "
+	       "rules %lu, ct rules %lu, dnat %lu, snat %lu), %lu through the companion, %lu "
+	       "translated\n",
+	       rounds, checked, established, per_kind[0], per_kind[1], per_kind[2], per_kind[3],
+	       leaving, translated);
 	assert_true(established > checked / 20);
+	assert_true(translated > checked / 20);
 }
 
 int main(void)

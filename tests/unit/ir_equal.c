@@ -65,6 +65,24 @@ static bool portset_eq(const struct ir_portset *a, const struct ir_portset *b)
 	return sets_eq(a->sets, a->n_sets, b->sets, b->n_sets);
 }
 
+static bool nat_eq(const struct ir_nat *a, const struct ir_nat *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->index != b->index || a->balance != b->balance ||
+	    a->maglev_slot != b->maglev_slot || a->n_backends != b->n_backends ||
+	    a->ifaddr != b->ifaddr || a->family != b->family ||
+	    memcmp(a->addr, b->addr, sizeof(a->addr)) != 0 || a->port_min != b->port_min ||
+	    a->port_max != b->port_max)
+		return false;
+	for (size_t i = 0; i < a->n_backends; i++)
+		if (a->backends[i].family != b->backends[i].family ||
+		    a->backends[i].port != b->backends[i].port ||
+		    memcmp(a->backends[i].addr, b->backends[i].addr, sizeof(a->backends[i].addr)) != 0)
+			return false;
+	return true;
+}
+
 static bool rule_eq(const struct ir_rule *a, const struct ir_rule *b, char *why, size_t len)
 {
 	const char *what = NULL;
@@ -92,6 +110,10 @@ static bool rule_eq(const struct ir_rule *a, const struct ir_rule *b, char *why,
 		what = "destination ports";
 	else if (a->needs_l4 != b->needs_l4)
 		what = "needs_l4";
+	else if (!nat_eq(a->nat, b->nat))
+		what = "translation";
+	else if (a->ct != b->ct)
+		what = "connection states";
 	if (what)
 		return differ(why, len, "rule %u (%s / %s): %s differ", a->id, a->text ? a->text : "",
 			      b->text ? b->text : "", what);

@@ -235,7 +235,8 @@ static int fake_run(void *ctx, const char *policy, bool leaving, const void *fra
 
 	assert_string_equal(policy, ir->policies[0].name);
 	polc_interp_run(&ir->policies[0], frame, len, &d, NULL);
-	*out = (struct polc_seen){ d.verdict, d.rule, d.rule ? POLC_REASON_DEFAULT : d.reason, false };
+	*out = (struct polc_seen){ .verdict = d.verdict, .rule = d.rule,
+				   .reason = d.rule ? POLC_REASON_DEFAULT : d.reason };
 	if (d.rule == 1 && len == 60)
 		out->rule = 2;
 	if (len == 41)
