@@ -17,6 +17,7 @@ NS_A=pe-a-$tag
 NS_B=pe-b-$tag
 A4=10.77.0.1 B4=10.77.0.2 A6=fd00:77::1 B6=fd00:77::2
 bg_pids=()
+e2e_netns=()   # namespaces netns_add made, deleted on exit
 
 e2e_cleanup() {
     set +e
@@ -25,6 +26,7 @@ e2e_cleanup() {
     rmdir "$root" 2>/dev/null
     ip netns del "$NS_A" 2>/dev/null
     ip netns del "$NS_B" 2>/dev/null
+    for ns in "${e2e_netns[@]}"; do ip netns del "$ns" 2>/dev/null; done
     rm -rf "$work"
 }
 trap e2e_cleanup EXIT
@@ -123,4 +125,34 @@ expect_attached() { # instance true|false
     local a
     a=$(pctl status -j "$1" | jq -r '.[0].attached')
     [[ $a == "$2" ]] || fail "instance $1 attached=$a, expected $2"
+}
+
+# A namespace of the test's own (removed on exit), its loopback up.
+netns_add() { # name
+    ip netns add "$1"
+    e2e_netns+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# pol-tcpecho ($TCPECHO) server in the background, its log in $work/NAME.log;
+# returns once it listens (or fails).
+serve_echo() { # ns tcp|udp port name [lifetime]
+    : "${TCPECHO:?TCPECHO must name the pol-tcpecho binary}"
+    local log=$work/$4.log i
+    ip netns exec "$1" timeout $((${5:-240} + 5)) "$TCPECHO" serve "$2" "$3" "$4" \
+        --lifetime "${5:-240}" >"$log" 2>&1 &
+    bg_pids+=($!)
+    for ((i = 0; i < 50; i++)); do
+        grep -q "^listening $2 $3\$" "$log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "pol-tcpecho server $4 ($2 port $3 in $1) did not start: $(cat "$log")"
+}
+
+# pol-tcpecho client: prints its lines; its status is the client's.
+echo_connect() { # ns tcp|udp addr port count [options...]
+    : "${TCPECHO:?TCPECHO must name the pol-tcpecho binary}"
+    local ns=$1
+    shift
+    ip netns exec "$ns" timeout "${ECHO_TIMEOUT:-120}" "$TCPECHO" connect "$@"
 }
