@@ -130,8 +130,8 @@ static __always_inline __u32 polc_murmur_mix(__u32 h, __u32 k)
 /*
  * The hash Maglev indexes its table with: murmur3 (seed 0) of the key's ten
  * 32-bit words (src[4], dst[4], sport << 16 | dport, family << 8 | proto),
- * deterministic so every node picks alike.  tests/bpf/test_nat.c has the
- * same function in C.
+ * deterministic so every node picks alike.  common/maglev.c has the same
+ * function in C (maglev_flow_hash()), for the interpreter and the tests.
  */
 static __always_inline __u32 polc_nat_flow_hash(const struct polc_ct_key *k)
 {

@@ -116,3 +116,41 @@ done:
 	free(p);
 	return 0;
 }
+
+/* ---- the flow hash ---------------------------------------------------------- */
+
+static uint32_t rotl32(uint32_t x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static uint32_t murmur_mix(uint32_t h, uint32_t k)
+{
+	k *= 0xcc9e2d51u;
+	k = rotl32(k, 15);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = rotl32(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+uint32_t maglev_flow_hash(const uint32_t src[4], const uint32_t dst[4], uint16_t sport,
+			  uint16_t dport, uint8_t proto, uint8_t family)
+{
+	uint32_t h = 0;
+
+	for (int i = 0; i < 4; i++)
+		h = murmur_mix(h, src[i]);
+	for (int i = 0; i < 4; i++)
+		h = murmur_mix(h, dst[i]);
+	h = murmur_mix(h, (uint32_t)sport << 16 | dport);
+	h = murmur_mix(h, (uint32_t)family << 8 | proto);
+	/* murmur3's finaliser, for 40 bytes */
+	h ^= 40;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}

@@ -63,6 +63,16 @@ uint32_t maglev_prime_at_least(uint32_t n);
 uint64_t maglev_hash(const void *data, size_t len, uint64_t seed);
 
 /*
+ * The hash a flow indexes a Maglev table with, table[hash % M]: murmur3
+ * (seed 0) of ten 32-bit words, src[4], dst[4] (host order, as in struct
+ * polc_ct_key), sport << 16 | dport, family << 8 | proto.  The datapath
+ * computes the same (bpf-templates/polc_nat.h, polc_nat_flow_hash()), so
+ * the interpreter and the tests can say which backend a flow gets.
+ */
+uint32_t maglev_flow_hash(const uint32_t src[4], const uint32_t dst[4], uint16_t sport,
+			  uint16_t dport, uint8_t proto, uint8_t family);
+
+/*
  * Fill table[0 .. m) with indices into ids[0 .. n): the Maglev table of
  * the n backends.  m must be prime, >= n and <= MAGLEV_M_MAX; n >= 1.
  * Returns 0, -EINVAL or -ENOMEM (the table is then unchanged).

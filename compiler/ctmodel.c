@@ -212,38 +212,9 @@ static int lookup(struct polc_ct_model *m, const struct ir_packet *k, struct pol
 
 /* ---- NAT --------------------------------------------------------------- */
 
-static uint32_t rotl32(uint32_t x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static uint32_t murmur_mix(uint32_t h, uint32_t k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
 uint32_t polc_nat_flow_hash(const struct polc_tuple *t)
 {
-	uint32_t h = 0;
-
-	for (int i = 0; i < 4; i++)
-		h = murmur_mix(h, t->src[i]);
-	for (int i = 0; i < 4; i++)
-		h = murmur_mix(h, t->dst[i]);
-	h = murmur_mix(h, ((uint32_t)t->sport << 16) | t->dport);
-	h = murmur_mix(h, ((uint32_t)t->family << 8) | t->proto);
-	h ^= 40;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return maglev_flow_hash(t->src, t->dst, t->sport, t->dport, t->proto, t->family);
 }
 
 /* The contract's form of a backend: maglev's identity of it. */

@@ -810,40 +810,10 @@ static int backend_of(const struct fam *f, const struct pkt *k)
 	return -1;
 }
 
-/* ---- the Maglev hash, the C twin of polc_nat_flow_hash() -------------------- */
-
-static uint32_t rotl32(uint32_t x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static uint32_t murmur_mix(uint32_t h, uint32_t k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
+/* The Maglev hash: common/maglev.c has the C twin of polc_nat_flow_hash(). */
 static uint32_t flow_hash(const struct polc_ct_key *k)
 {
-	uint32_t h = 0;
-
-	for (int i = 0; i < 4; i++)
-		h = murmur_mix(h, k->src[i]);
-	for (int i = 0; i < 4; i++)
-		h = murmur_mix(h, k->dst[i]);
-	h = murmur_mix(h, (uint32_t)k->sport << 16 | k->dport);
-	h = murmur_mix(h, (uint32_t)k->family << 8 | k->proto);
-	h ^= 40;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return maglev_flow_hash(k->src, k->dst, k->sport, k->dport, k->proto, k->family);
 }
 
 /* ---- DNAT ------------------------------------------------------------------- */
