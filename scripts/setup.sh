@@ -12,6 +12,7 @@ packages=(
     libcmocka-dev                    # unit tests
     bpftool iproute2 nftables time   # tests, demo, benchmarks
     iputils-ping netcat-openbsd jq   # real traffic and JSON checks in e2e tests
+    ethtool                          # checksum offloads off in e2e tests (natcsum)
 )
 
 missing=()

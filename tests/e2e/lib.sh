@@ -135,12 +135,13 @@ netns_add() { # name
 }
 
 # pol-tcpecho ($TCPECHO) server in the background, its log in $work/NAME.log;
-# returns once it listens (or fails).
-serve_echo() { # ns tcp|udp port name [lifetime]
+# returns once it listens (or fails).  Options after the lifetime go to the
+# server (--echo).
+serve_echo() { # ns tcp|udp port name [lifetime [options...]]
     : "${TCPECHO:?TCPECHO must name the pol-tcpecho binary}"
     local log=$work/$4.log i
     ip netns exec "$1" timeout $((${5:-240} + 5)) "$TCPECHO" serve "$2" "$3" "$4" \
-        --lifetime "${5:-240}" >"$log" 2>&1 &
+        --lifetime "${5:-240}" "${@:6}" >"$log" 2>&1 &
     bg_pids+=($!)
     for ((i = 0; i < 50; i++)); do
         grep -q "^listening $2 $3\$" "$log" 2>/dev/null && return 0

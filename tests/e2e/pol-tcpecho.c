@@ -3,8 +3,9 @@
  * pol-tcpecho: a tiny, bounded TCP/UDP server and client for the end-to-end
  * NAT tests.  The server tells every client who it is and whom it sees:
  *
- *   pol-tcpecho serve tcp|udp PORT NAME [--lifetime S]
+ *   pol-tcpecho serve tcp|udp PORT NAME [--lifetime S] [--echo]
  *   pol-tcpecho connect tcp|udp ADDR PORT COUNT [--sport BASE] [--timeout MS] [--hold S]
+ *                                             [--bytes N [--size S]]
  *
  * serve listens on PORT of every IPv4 and IPv6 address.  TCP: each accepted
  * connection gets one line "NAME PEER_ADDR:PEER_PORT\n" (the peer as the
@@ -13,7 +14,11 @@
  * does.  UDP: each datagram is answered with one datagram of that text, sent
  * from the address it came to.  The server prints "listening tcp|udp PORT"
  * once its sockets are bound, then one line "tcp|udp PEER" per connection
- * or datagram, and exits after S seconds (default 120).
+ * or datagram, and exits after S seconds (default 120).  With --echo it
+ * echoes instead: a TCP connection gets its line, then every byte the client
+ * sends back (the server stops reading while its copy waits to be sent); a
+ * UDP datagram other than "?\n" comes back as it is ("?\n" still gets the
+ * line).
  *
  * connect makes COUNT sequential connections (UDP: exchanges, each from a
  * new socket) to ADDR PORT and prints one line per attempt: the server's
@@ -25,8 +30,19 @@
  * each connection (UDP: socket) open S seconds after its reply, which is
  * printed first; each second it sends a probe and expects the same reply
  * (same backend, same translated peer), then prints "HELD S s, N probes:
- * <reply>" or "ERROR held: <reason>".  Exit status: 0 if every attempt
- * succeeded, 1 if one failed, 2 for bad arguments.
+ * <reply>" or "ERROR held: <reason>".
+ *
+ * --bytes N (for a server with --echo; not with --hold) sends each
+ * connection N pseudo-random bytes after its reply, which is printed first,
+ * and expects them back identical, then prints "ECHOED N bytes in T ms:
+ * <reply>" or "ERROR echo: <reason>".  TCP: sent and read at once, given up
+ * when no byte moves either way for --timeout MS.  UDP: datagrams of --size S
+ * bytes (default 1200; an 8-byte sequence number, then up to S - 8 of the N
+ * bytes), one at a time, each expected back within --timeout MS and sent
+ * again twice within that time; late copies of earlier ones (and of the
+ * reply) are ignored.
+ * The bytes of attempt i are the same on every run.  Exit status: 0 if
+ * every attempt succeeded, 1 if one failed, 2 for bad arguments.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,14 +66,21 @@
 #define MAX_COUNT 100000
 #define MAX_SECONDS 86400
 #define UDP_SENDS 3 /* a UDP request is sent at most this many times per timeout */
+#define ECHO_BUF 65536 /* TCP echo: bytes a server connection reads before it sends them back */
+#define MAX_BYTES (1L << 30)
+#define UDP_SEQ_LEN 8 /* --bytes over UDP: the sequence number before each datagram's bytes */
+#define UDP_SIZE_MIN (UDP_SEQ_LEN + 1)
+#define UDP_SIZE_MAX 65000
+#define UDP_SIZE_DEFAULT 1200
 
 static const char *prog = "pol-tcpecho";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s serve tcp|udp PORT NAME [--lifetime S]\n"
-		"       %s connect tcp|udp ADDR PORT COUNT [--sport BASE] [--timeout MS] [--hold S]\n",
+		"usage: %s serve tcp|udp PORT NAME [--lifetime S] [--echo]\n"
+		"       %s connect tcp|udp ADDR PORT COUNT [--sport BASE] [--timeout MS] [--hold S]\n"
+		"              [--bytes N [--size S]]\n",
 		prog, prog);
 }
 
@@ -153,12 +176,20 @@ static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t siz
 
 /* ------------------------------------------------------------------ serve */
 
+/* --echo: what a TCP connection read and has not sent back yet */
+struct echo_buf {
+	char *data; /* ECHO_BUF bytes */
+	size_t off, len; /* data[off, len) is still to be sent */
+};
+
 struct server {
 	int socktype;
+	bool echo;
 	const char *name;
 	int listen_fd[2]; /* IPv4, IPv6 (-1: none) */
 	int conn_fd[MAX_CONNS];
 	char conn_line[MAX_CONNS][LINE_MAX_LEN];
+	struct echo_buf conn_echo[MAX_CONNS]; /* --echo (TCP) */
 	int n_conns;
 };
 
@@ -213,9 +244,12 @@ fail:
 static void server_close_conn(struct server *s, int i)
 {
 	close(s->conn_fd[i]);
+	free(s->conn_echo[i].data);
 	s->n_conns--;
 	s->conn_fd[i] = s->conn_fd[s->n_conns];
 	memcpy(s->conn_line[i], s->conn_line[s->n_conns], LINE_MAX_LEN);
+	s->conn_echo[i] = s->conn_echo[s->n_conns];
+	s->conn_echo[s->n_conns] = (struct echo_buf){0};
 }
 
 static void server_accept(struct server *s, int lfd)
@@ -240,7 +274,57 @@ static void server_accept(struct server *s, int lfd)
 		close(fd);
 		return;
 	}
+	s->conn_echo[s->n_conns] = (struct echo_buf){0};
+	if (s->echo && !(s->conn_echo[s->n_conns].data = malloc(ECHO_BUF))) {
+		fprintf(stderr, "%s: out of memory for connection of %s\n", prog, p);
+		close(fd);
+		return;
+	}
 	s->conn_fd[s->n_conns++] = fd;
+}
+
+/* --echo: send what connection i still owes; false when it is broken. */
+static bool server_echo_flush(struct server *s, int i)
+{
+	struct echo_buf *e = &s->conn_echo[i];
+
+	while (e->off < e->len) {
+		ssize_t n = send(s->conn_fd[i], e->data + e->off, e->len - e->off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		e->off += (size_t)n;
+	}
+	e->off = e->len = 0;
+	return true;
+}
+
+/* --echo: connection i is readable (nothing owed) or writable (something
+ * owed); EOF or an error closes it. */
+static void server_echo(struct server *s, int i)
+{
+	struct echo_buf *e = &s->conn_echo[i];
+	ssize_t n;
+
+	if (e->off < e->len) {
+		if (!server_echo_flush(s, i))
+			server_close_conn(s, i);
+		return;
+	}
+	n = recv(s->conn_fd[i], e->data, ECHO_BUF, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		server_close_conn(s, i);
+		return;
+	}
+	e->off = 0;
+	e->len = (size_t)n;
+	if (!server_echo_flush(s, i))
+		server_close_conn(s, i);
 }
 
 /* Data from a connection: answer each chunk with the line again; EOF or an
@@ -261,7 +345,8 @@ static void server_read(struct server *s, int i)
  * with), so that a server with several addresses answers from the right one. */
 static void server_udp(struct server *s, int fd)
 {
-	char buf[512], line[LINE_MAX_LEN], p[INET6_ADDRSTRLEN + 16];
+	static char buf[65536]; /* --echo: a datagram of any size */
+	char line[LINE_MAX_LEN], p[INET6_ADDRSTRLEN + 16];
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
@@ -275,8 +360,9 @@ static void server_udp(struct server *s, int fd)
 	};
 	struct cmsghdr *c, *o;
 	size_t olen = 0;
+	ssize_t len = recvmsg(fd, &m, MSG_DONTWAIT);
 
-	if (recvmsg(fd, &m, MSG_DONTWAIT) < 0)
+	if (len < 0)
 		return;
 	format_peer(&peer, p, sizeof(p));
 	printf("udp %s\n", p);
@@ -312,8 +398,17 @@ static void server_udp(struct server *s, int fd)
 			break;
 		}
 	}
-	iov.iov_base = line;
-	iov.iov_len = strlen(line);
+	if (s->echo && !(len == 2 && !memcmp(buf, "?\n", 2))) {
+		if (m.msg_flags & MSG_TRUNC) {
+			fprintf(stderr, "%s: udp datagram from %s longer than %zu bytes: not echoed\n",
+				prog, p, sizeof(buf));
+			return;
+		}
+		iov.iov_len = (size_t)len; /* iov_base is still buf */
+	} else {
+		iov.iov_base = line;
+		iov.iov_len = strlen(line);
+	}
 	m.msg_control = olen ? cout.buf : NULL;
 	m.msg_controllen = olen;
 	m.msg_flags = 0;
@@ -342,6 +437,8 @@ static int serve(int argc, char **argv)
 				return bad_usage("'--lifetime' needs a value");
 			if (!parse_num(argv[++i], 1, MAX_SECONDS, "--lifetime", &lifetime))
 				return 2;
+		} else if (!strcmp(argv[i], "--echo")) {
+			s.echo = true;
 		} else {
 			return bad_usage("unknown argument '%s'", argv[i]);
 		}
@@ -375,7 +472,8 @@ static int serve(int argc, char **argv)
 		n_listen = n;
 		for (i = 0; i < s.n_conns; i++) {
 			pfd[n].fd = s.conn_fd[i];
-			pfd[n++].events = POLLIN;
+			/* --echo: no more reading while a copy waits to be sent */
+			pfd[n++].events = s.conn_echo[i].off < s.conn_echo[i].len ? POLLOUT : POLLIN;
 		}
 		r = poll(pfd, n, left_ms(deadline));
 		if (r < 0 && errno != EINTR) {
@@ -385,9 +483,14 @@ static int serve(int argc, char **argv)
 		if (r <= 0)
 			continue;
 		/* connections first, from the last (closing one moves the last into its place) */
-		for (i = n - 1; i >= n_listen; i--)
-			if (pfd[i].revents)
+		for (i = n - 1; i >= n_listen; i--) {
+			if (!pfd[i].revents)
+				continue;
+			if (s.echo)
+				server_echo(&s, i - n_listen);
+			else
 				server_read(&s, i - n_listen);
+		}
 		for (i = 0; i < n_listen; i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;
@@ -398,8 +501,10 @@ static int serve(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	for (i = 0; i < s.n_conns; i++)
+	for (i = 0; i < s.n_conns; i++) {
 		close(s.conn_fd[i]);
+		free(s.conn_echo[i].data);
+	}
 	for (i = 0; i < 2; i++)
 		if (s.listen_fd[i] >= 0)
 			close(s.listen_fd[i]);
@@ -413,6 +518,7 @@ struct client {
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
 	long count, sport, timeout_ms, hold_s;
+	long bytes, size; /* --bytes, --size */
 };
 
 /* Why the current attempt failed (printed as "ERROR <why>"). */
@@ -586,6 +692,174 @@ static bool hold(const struct client *c, int fd, const char *first)
 	return true;
 }
 
+/* ---- --bytes: pseudo-random bytes, echoed ---- */
+
+static unsigned long long splitmix64(unsigned long long x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Bytes [off, off + len) of attempt i's stream: the same on every run. */
+static void stream_fill(long i, long off, unsigned char *buf, size_t len)
+{
+	unsigned long long seed = splitmix64(0x706f6c63ull + (unsigned long long)i), w = 0;
+	long k;
+	size_t j;
+
+	for (j = 0; j < len; j++) {
+		k = off + (long)j;
+		if (j == 0 || k % 8 == 0)
+			w = splitmix64(seed ^ (unsigned long long)(k / 8));
+		buf[j] = (unsigned char)(w >> (8 * (k % 8)));
+	}
+}
+
+/* The first offset where got differs from attempt i's stream at off, or -1. */
+static long stream_diff(long i, long off, const unsigned char *got, size_t len,
+			unsigned char *want)
+{
+	size_t j;
+
+	stream_fill(i, off, want, len);
+	for (j = 0; j < len; j++)
+		if (got[j] != want[j])
+			return off + (long)j;
+	return -1;
+}
+
+/* TCP: c->bytes to fd and the same back, at once, until no byte moves for
+ * c->timeout_ms. */
+static bool tcp_bulk(const struct client *c, int fd, long i)
+{
+	static unsigned char out[ECHO_BUF], in[ECHO_BUF], want[ECHO_BUF];
+	long sent = 0, got = 0;
+	long long deadline = now_ms() + c->timeout_ms;
+
+	while (got < c->bytes) {
+		struct pollfd p = {.fd = fd, .events = POLLIN | (sent < c->bytes ? POLLOUT : 0)};
+		int r = poll(&p, 1, left_ms(deadline));
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return failf("echo: poll: %s", strerror(errno));
+		if (r == 0)
+			return failf("echo: no byte moved within %ld ms (sent %ld, received %ld of %ld)",
+				     c->timeout_ms, sent, got, c->bytes);
+		if ((p.revents & POLLOUT) && sent < c->bytes) {
+			size_t len = c->bytes - sent < (long)sizeof(out) ? (size_t)(c->bytes - sent)
+									 : sizeof(out);
+
+			stream_fill(i, sent, out, len);
+			n = send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return failf("echo: send after %ld of %ld bytes: %s", sent, c->bytes,
+					     strerror(errno));
+			if (n > 0) {
+				sent += n;
+				deadline = now_ms() + c->timeout_ms;
+			}
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			long at;
+
+			n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				continue;
+			if (n < 0)
+				return failf("echo: recv after %ld of %ld bytes: %s", got, c->bytes,
+					     strerror(errno));
+			if (n == 0)
+				return failf("echo: connection closed after %ld of %ld bytes", got,
+					     c->bytes);
+			if (got + n > sent)
+				return failf("echo: %ld bytes back, only %ld sent", got + n, sent);
+			at = stream_diff(i, got, in, (size_t)n, want);
+			if (at >= 0)
+				return failf("echo: byte %ld came back as 0x%02x, sent 0x%02x", at,
+					     in[at - got], want[at - got]);
+			got += n;
+			deadline = now_ms() + c->timeout_ms;
+		}
+	}
+	return true;
+}
+
+/* UDP: c->bytes in datagrams of c->size (sequence number first), each sent
+ * until it comes back identical, UDP_SENDS times within c->timeout_ms. */
+static bool udp_bulk(const struct client *c, int fd, long i, const char *first)
+{
+	size_t first_len = strlen(first);
+	static unsigned char out[UDP_SIZE_MAX], in[UDP_SIZE_MAX + 1], want[UDP_SIZE_MAX];
+	long per = c->size - UDP_SEQ_LEN, n_dgrams = (c->bytes + per - 1) / per, k;
+
+	for (k = 0; k < n_dgrams; k++) {
+		long off = k * per;
+		size_t len = UDP_SEQ_LEN + (size_t)(c->bytes - off < per ? c->bytes - off : per);
+		long long deadline = now_ms() + c->timeout_ms;
+		bool back = false;
+		int sends;
+
+		for (int b = 0; b < UDP_SEQ_LEN; b++)
+			out[b] = (unsigned char)((unsigned long long)k >> (8 * (UDP_SEQ_LEN - 1 - b)));
+		stream_fill(i, off, out + UDP_SEQ_LEN, len - UDP_SEQ_LEN);
+		for (sends = 1; sends <= UDP_SENDS && !back; sends++) {
+			long long next = now_ms() + c->timeout_ms / UDP_SENDS;
+
+			if (sends == UDP_SENDS || next > deadline)
+				next = deadline;
+			if (send(fd, out, len, MSG_NOSIGNAL) < 0)
+				return failf("echo: send datagram %ld: %s", k, strerror(errno));
+			while (!back && wait_fd(fd, POLLIN, next)) {
+				ssize_t n = recv(fd, in, sizeof(in), 0);
+				unsigned long long seq = 0;
+				long at;
+
+				if (n < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				if (n < 0)
+					return failf("echo: recv datagram %ld: %s", k, strerror(errno));
+				if ((size_t)n == first_len + 1 && !memcmp(in, first, first_len) &&
+				    in[first_len] == '\n')
+					continue; /* a late answer to a request sent again */
+				if (n >= UDP_SEQ_LEN)
+					for (int b = 0; b < UDP_SEQ_LEN; b++)
+						seq = seq << 8 | in[b];
+				if (n >= UDP_SEQ_LEN && seq < (unsigned long long)k)
+					continue; /* a late copy of an earlier one */
+				if ((size_t)n != len || seq != (unsigned long long)k)
+					return failf("echo: datagram %ld of %zu bytes came back as %zd bytes, "
+						     "sequence number %llu", k, len, n, seq);
+				at = stream_diff(i, off, in + UDP_SEQ_LEN, len - UDP_SEQ_LEN, want);
+				if (at >= 0)
+					return failf("echo: datagram %ld: byte %ld came back as 0x%02x, "
+						     "sent 0x%02x", k, at, in[UDP_SEQ_LEN + at - off],
+						     want[at - off]);
+				back = true;
+			}
+		}
+		if (!back)
+			return failf("echo: datagram %ld of %ld not back within %ld ms (%d sends; "
+				     "%ld of %ld bytes echoed)", k, n_dgrams, c->timeout_ms, UDP_SENDS,
+				     off, c->bytes);
+	}
+	return true;
+}
+
+static bool bulk(const struct client *c, int fd, long i, const char *first)
+{
+	long long start = now_ms();
+	bool ok = c->socktype == SOCK_STREAM ? tcp_bulk(c, fd, i) : udp_bulk(c, fd, i, first);
+
+	if (ok)
+		printf("ECHOED %ld bytes in %lld ms: %s\n", c->bytes, now_ms() - start, first);
+	return ok;
+}
+
 static bool attempt(const struct client *c, long i)
 {
 	char line[LINE_MAX_LEN];
@@ -618,7 +892,10 @@ static bool attempt(const struct client *c, long i)
 	}
 	printf("%s\n", line);
 	fflush(stdout);
-	ok = c->hold_s ? hold(c, fd, line) : true;
+	if (c->bytes)
+		ok = bulk(c, fd, i, line);
+	else
+		ok = c->hold_s ? hold(c, fd, line) : true;
 out:
 	if (c->socktype == SOCK_STREAM) {
 		struct linger l = {.l_onoff = 1, .l_linger = 0};
@@ -644,7 +921,8 @@ static int connect_cmd(int argc, char **argv)
 	for (i = 6; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "--sport") && strcmp(a, "--timeout") && strcmp(a, "--hold"))
+		if (strcmp(a, "--sport") && strcmp(a, "--timeout") && strcmp(a, "--hold") &&
+		    strcmp(a, "--bytes") && strcmp(a, "--size"))
 			return bad_usage("unknown argument '%s'", a);
 		if (i + 1 >= argc)
 			return bad_usage("'%s' needs a value", a);
@@ -657,10 +935,24 @@ static int connect_cmd(int argc, char **argv)
 		} else if (!strcmp(a, "--hold")) {
 			if (!parse_num(argv[++i], 1, MAX_SECONDS, "--hold", &c.hold_s))
 				return 2;
+		} else if (!strcmp(a, "--bytes")) {
+			if (!parse_num(argv[++i], 1, MAX_BYTES, "--bytes", &c.bytes))
+				return 2;
+		} else if (!strcmp(a, "--size")) {
+			if (!parse_num(argv[++i], UDP_SIZE_MIN, UDP_SIZE_MAX, "--size", &c.size))
+				return 2;
 		} else {
 			return bad_usage("unknown argument '%s'", a);
 		}
 	}
+	if (c.bytes && c.hold_s)
+		return bad_usage("--bytes and --hold exclude each other");
+	if (c.size && !c.bytes)
+		return bad_usage("--size needs --bytes");
+	if (c.size && c.socktype != SOCK_DGRAM)
+		return bad_usage("--size is for udp (tcp sends a stream)");
+	if (!c.size)
+		c.size = UDP_SIZE_DEFAULT;
 	if (c.sport && c.sport + c.count - 1 > 65535)
 		return bad_usage("--sport %ld with COUNT %ld goes past port 65535", c.sport, c.count);
 
