@@ -21,6 +21,9 @@
 # compared byte for byte.  Twice: with the end hosts' own tx offload on (the
 # NAT rewrites partial skbs, TCP in 64 KB GSO packets) and off (complete
 # checksums in every packet).  No end host may count a checksum error.
+# The first pass catches a missing or misplaced BPF_F_PSEUDO_HDR (on a
+# partial skb only the pseudo-header part of the field is updated), the
+# second a wrong incremental update of a complete checksum.
 source "$(dirname "$0")/lib.sh"
 : "${TCPECHO:?TCPECHO must name the pol-tcpecho binary}"
 
@@ -109,6 +112,7 @@ serve_echo "$NS_SV" udp 8081 svu 120 --echo
 # The checksum error counters of a namespace, one "NAME=N" each: TCP (both
 # families), UDP, UDP/IPv6, the IPv4 header, ICMP, ICMPv6.
 csum_errors() { # ns
+    # shellcheck disable=SC2016 # an awk program
     ip netns exec "$1" awk '
         FILENAME ~ /snmp6$/ { if ($1 ~ /InCsumErrors$/) printf "%s=%s ", $1, $2; next }
         $1 ~ /^(Tcp|Udp|Icmp|IpExt):$/ {

@@ -4,6 +4,7 @@
 # tcpecho: the NAT tests' tool itself, in two namespaces without any policy:
 # replies name the server and the peer as the server sees it, over TCP and
 # UDP, IPv4 and IPv6; --sport, --hold and the timeouts do what they say;
+# --echo and --bytes move bytes both ways and compare them;
 # bad arguments exit 2 with a message, failed attempts print ERROR and
 # exit 1.
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +43,33 @@ echo_connect "$NS_A" udp $B6 8081 1 --hold 1 >"$work/hu" || fail "udp hold: $(ca
 expect_lines "$work/hu" "^HELD 1 s, 1 probes: srvu " 1
 echo "ok: $(tail -1 "$work/h")"
 
+step "--echo and --bytes: bulk data both ways, compared"
+serve_echo "$NS_B" tcp 8082 srve 60 --echo
+serve_echo "$NS_B" udp 8083 srveu 60 --echo
+echo_connect "$NS_A" tcp $B4 8082 2 --bytes 1000000 >"$work/b4" || fail "tcp IPv4 bulk: $(cat "$work/b4")"
+expect_lines "$work/b4" "^srve $A4:[0-9]+\$" 2
+expect_lines "$work/b4" "^ECHOED 1000000 bytes in [0-9]+ ms: srve $A4:[0-9]+\$" 2
+echo_connect "$NS_A" tcp $B6 8082 1 --bytes 1 >"$work/b6" || fail "tcp IPv6 bulk: $(cat "$work/b6")"
+expect_lines "$work/b6" "^ECHOED 1 bytes in [0-9]+ ms: srve \\[$A6\\]:[0-9]+\$" 1
+echo_connect "$NS_A" udp $B4 8083 1 --bytes 50000 --size 1000 >"$work/bu4" || fail "udp IPv4 bulk: $(cat "$work/bu4")"
+expect_lines "$work/bu4" "^ECHOED 50000 bytes in [0-9]+ ms: srveu $A4:[0-9]+\$" 1
+# 1201 bytes in datagrams of 1200: 1192 + 9
+echo_connect "$NS_A" udp $B6 8083 1 --bytes 1201 >"$work/bu6" || fail "udp IPv6 bulk: $(cat "$work/bu6")"
+expect_lines "$work/bu6" "^ECHOED 1201 bytes in [0-9]+ ms: srveu \\[$A6\\]:[0-9]+\$" 1
+# a "?" datagram still gets the line from an echo server
+echo_connect "$NS_A" udp $B4 8083 1 >"$work/bq" || fail "udp request to an echo server: $(cat "$work/bq")"
+expect_lines "$work/bq" "^srveu $A4:[0-9]+\$" 1
+set +e
+echo_connect "$NS_A" tcp $B4 8080 1 --bytes 1000 --timeout 500 >"$work/bx"
+rc1=$?
+echo_connect "$NS_A" udp $B4 8081 1 --bytes 1000 --timeout 500 >"$work/bux"
+rc2=$?
+set -e
+[[ $rc1 -eq 1 && $rc2 -eq 1 ]] || fail "--bytes to servers without --echo exited $rc1 $rc2, not 1"
+expect_lines "$work/bx" "^ERROR echo: byte 0 came back as 0x[0-9a-f]{2}, sent 0x[0-9a-f]{2}\$" 1
+expect_lines "$work/bux" "^ERROR echo: datagram 0 of 1 not back within 500 ms" 1
+echo "ok: $(tail -1 "$work/b4"); $(tail -1 "$work/bu4"); without --echo: $(tail -1 "$work/bx")"
+
 step "failures: ERROR lines and exit 1, bounded by --timeout"
 set +e
 echo_connect "$NS_A" tcp $B4 8099 2 --timeout 500 >"$work/e1"
@@ -64,7 +92,9 @@ step "bad arguments: a message and exit 2"
 for args in "" "bogus" "serve" "serve sctp 80 x" "serve tcp 0 x" "serve tcp 80 x --lifetime" \
     "serve tcp 80 x --lifetime 0" "connect tcp" "connect tcp $B4 80 0" "connect tcp $B4 80 1x" \
     "connect tcp nohost 80 1" "connect tcp $B4 80 2 --sport 65535" "connect tcp $B4 80 1 --timeout" \
-    "connect udp $B4 80 1 --hold -1" "connect tcp $B4 80 1 --frob 1"; do
+    "connect udp $B4 80 1 --hold -1" "connect tcp $B4 80 1 --frob 1" "connect tcp $B4 80 1 --bytes 0" \
+    "connect tcp $B4 80 1 --bytes 10 --hold 1" "connect tcp $B4 80 1 --bytes 10 --size 100" \
+    "connect udp $B4 80 1 --size 100" "connect udp $B4 80 1 --bytes 10 --size 8" "serve udp 80 x --echo 1"; do
     set +e
     # shellcheck disable=SC2086
     timeout 5 "$TCPECHO" $args >/dev/null 2>"$work/err"
@@ -73,5 +103,5 @@ for args in "" "bogus" "serve" "serve sctp 80 x" "serve tcp 0 x" "serve tcp 80 x
     [[ $rc -eq 2 ]] || fail "'pol-tcpecho $args' exited $rc, not 2"
     [[ -s $work/err ]] || fail "'pol-tcpecho $args' printed no message"
 done
-echo "ok: 15 bad command lines refused"
+echo "ok: 21 bad command lines refused"
 echo PASS
