@@ -340,16 +340,13 @@ static void emit_tracked(struct gen *g, const struct ir_policy *p, const struct 
 		/* the rules that say 'ct established' or 'ct related' see the
 		 * known flows' packets first */
 		strbuf_puts(g->out, "\tif (polc_ct_passes(r)) {\n");
-		if (est->n_rules && rel->n_rules)
-			strbuf_printf(g->out,
-				      "\t\tm = r == POLC_CT_RELATED ? %s_classify(&pkt) : %s_classify(&pkt);\n",
-				      rel->cname, est->cname);
-		else if (est->n_rules)
-			strbuf_printf(g->out, "\t\tm = r == POLC_CT_RELATED ? 0 : %s_classify(&pkt);\n",
-				      est->cname);
-		else
-			strbuf_printf(g->out, "\t\tm = r == POLC_CT_RELATED ? %s_classify(&pkt) : 0;\n",
-				      rel->cname);
+		/* a state without such rules: no classify call */
+		const char *call[2];
+		const struct ir_policy *v[2] = { rel, est };
+		for (int i = 0; i < 2; i++)
+			call[i] = v[i]->n_rules ? arena_printf(g->u->arena, "%s_classify(&pkt)", v[i]->cname)
+						: "0";
+		strbuf_printf(g->out, "\t\tm = r == POLC_CT_RELATED ? %s : %s;\n", call[0], call[1]);
 		strbuf_printf(g->out,
 			      "\t\tif (m && polc_finish(m, len, &%s_rules, &%s_reasons, POLC_VERDICT_PASS) !=\n"
 			      "\t\t\t     POLC_VERDICT_PASS)\n"
